@@ -1,0 +1,181 @@
+//! Source files and byte spans.
+//!
+//! Every value orion-lint reports on keeps a [`Span`]: the file it was read from and the byte range of
+//! the text a person edits. Line and column numbers are derived from spans only when rendering.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(u32);
+
+/// A byte range in one file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Self {
+        Span { file, range }
+    }
+
+    pub fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.range.is_empty()
+    }
+
+    /// The sub-span `offset..offset + len` relative to the start of this span.
+    pub fn sub(&self, range: Range<usize>) -> Span {
+        let start = self.range.start + range.start;
+        Span::new(self.file, start..start + range.len())
+    }
+}
+
+/// A 1-based line and column; the column counts Unicode scalar values (characters), as editors do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file's text, its name for display and a line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it or as discovered (relative to the working directory when possible).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The path as shown to users: forward slashes, no leading `./`.
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+
+    /// Line and column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self.text[start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count()
+            + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// Byte range of a 1-based line, without its line break.
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next - 1);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        start..end
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Paths are shown with forward slashes and without a leading `./`, so that output is the same on
+/// every platform and matches what CI systems expect.
+pub fn display_path(path: &Path) -> String {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match shown.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => shown,
+    }
+}
+
+/// All files read while linting, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files"))
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The id of an already loaded file with this path, if any.
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    pub fn text(&self, span: &Span) -> &str {
+        &self.get(span.file).text[span.range.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let f = SourceFile::new("a.yml".into(), "ab\nçé: x\n");
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(2), LineCol { line: 1, column: 3 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // "çé" is four bytes: the colon is the third character.
+        assert_eq!(f.line_col(7), LineCol { line: 2, column: 3 });
+        assert_eq!(f.line_col(100), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn line_range_excludes_line_breaks() {
+        let f = SourceFile::new("a.yml".into(), "one\r\ntwo\nthree");
+        assert_eq!(&f.text[f.line_range(1)], "one");
+        assert_eq!(&f.text[f.line_range(2)], "two");
+        assert_eq!(&f.text[f.line_range(3)], "three");
+    }
+
+    #[test]
+    fn display_path_is_portable() {
+        assert_eq!(display_path(Path::new("./a/b.yml")), "a/b.yml");
+        assert_eq!(display_path(Path::new("a\\b.yml")), "a/b.yml");
+        assert_eq!(display_path(Path::new("b.yml")), "b.yml");
+    }
+}

@@ -1,0 +1,814 @@
+//! A YAML tree with exact byte spans, built from saphyr's event parser.
+//!
+//! Why not saphyr's own tree: its positions are character indices, quoted scalars' spans swallow a
+//! trailing comment, merge keys (`<<`) are not applied, and its recursive loader overflows the
+//! stack on deeply nested input. Here the tree is built iteratively from events, spans are bytes
+//! and cover exactly the text a person edits, anchors are expanded with a node budget, merge keys
+//! are applied the way Compose (go-yaml v3) applies them, and duplicate keys are an error, as in
+//! Compose.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+use crate::source::{FileId, Span};
+
+/// Deeper nesting than this is refused: no Compose file needs it, and it keeps every later
+/// recursive walk (and `Drop`) far from the stack limit.
+pub const MAX_DEPTH: usize = 128;
+/// Nodes that alias expansion may create, against "billion laughs" documents.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    /// The node's own text: for a scalar exactly the value as written (quotes included, anchor and
+    /// tag excluded); for a collection from its first to its last character.
+    pub span: Span,
+    /// A tag outside the core schema, such as Compose's `!reset` and `!override`.
+    pub tag: Option<String>,
+    /// The places that brought this node to where it is used, innermost first: alias sites
+    /// (`*defaults`) and merge keys (`<<: *defaults`). Empty for a node used where it is written.
+    pub via: Vec<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    /// The value after YAML unquoting and folding.
+    pub text: String,
+    pub style: Style,
+    /// `!!str` and friends: a core-schema tag that forces the type.
+    pub core_tag: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+/// A value as a YAML 1.2 reader that follows go-yaml v3 (what Compose uses) types it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'a str),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    pub message: String,
+    pub span: Span,
+    /// Another place the message refers to (the first definition of a duplicate key).
+    pub related: Option<(Span, String)>,
+}
+
+impl Node {
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text, whatever its YAML type.
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar().map(|s| s.text.as_str())
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The entry of a mapping with this key.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?
+            .iter()
+            .find(|e| e.key.as_str() == Some(key))
+    }
+
+    /// The value of a mapping's key.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Follow a path of mapping keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.resolve(), Some(Resolved::Null))
+    }
+
+    /// The scalar's typed value, or `None` for a collection.
+    pub fn resolve(&self) -> Option<Resolved<'_>> {
+        self.as_scalar().map(Scalar::resolve)
+    }
+
+    /// A short name for the node's kind, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Map(_) => "a mapping",
+            Value::Seq(_) => "a list",
+            Value::Scalar(s) => match s.resolve() {
+                Resolved::Null => "null",
+                Resolved::Bool(_) => "a boolean",
+                Resolved::Int(_) => "an integer",
+                Resolved::Float(_) => "a number",
+                Resolved::Str(_) => "a string",
+            },
+        }
+    }
+}
+
+impl Scalar {
+    pub fn resolve(&self) -> Resolved<'_> {
+        let text = self.text.as_str();
+        match self.core_tag.as_deref() {
+            Some("!!str") => return Resolved::Str(text),
+            Some("!!int") => {
+                return parse_go_yaml_int(text).map_or(Resolved::Str(text), Resolved::Int);
+            }
+            Some("!!float") => {
+                return text
+                    .parse()
+                    .map_or(Resolved::Str(text), |f: f64| Resolved::Float(f));
+            }
+            _ => {}
+        }
+        if self.style != Style::Plain {
+            return Resolved::Str(text);
+        }
+        match text {
+            "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+            "true" | "True" | "TRUE" => return Resolved::Bool(true),
+            "false" | "False" | "FALSE" => return Resolved::Bool(false),
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+                return Resolved::Float(f64::INFINITY);
+            }
+            "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+            _ => {}
+        }
+        if let Some(int) = parse_go_yaml_int(text) {
+            return Resolved::Int(int);
+        }
+        if is_yaml_float(&text.replace('_', "")) {
+            if let Ok(f) = text.replace('_', "").parse() {
+                return Resolved::Float(f);
+            }
+        }
+        Resolved::Str(text)
+    }
+}
+
+/// go-yaml v3 reads a plain scalar as an integer after removing `_`, with Go's base prefixes
+/// (`0x`, `0o`, `0b`, and a leading `0` for octal).
+fn parse_go_yaml_int(text: &str) -> Option<i128> {
+    let plain = text.replace('_', "");
+    let (negative, digits) = match plain.as_bytes().first()? {
+        b'-' => (true, &plain[1..]),
+        b'+' => (false, &plain[1..]),
+        _ => (false, plain.as_str()),
+    };
+    let (radix, digits) = match digits.get(..2) {
+        Some("0x" | "0X") => (16, &digits[2..]),
+        Some("0o" | "0O") => (8, &digits[2..]),
+        Some("0b" | "0B") => (2, &digits[2..]),
+        _ if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        _ => (10, digits),
+    };
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()? as i128;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// go-yaml v3's `yamlStyleFloat`: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn is_yaml_float(text: &str) -> bool {
+    let rest = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => all_digits(frac),
+        Some((int, frac)) => all_digits(int) && (frac.is_empty() || all_digits(frac)),
+        None => all_digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// Parse every document of a YAML stream.
+pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, YamlError> {
+    Builder::new(file, text).run()
+}
+
+/// Converts saphyr's character indices to byte offsets.
+struct Offsets {
+    /// Byte offset of each character, for non-ASCII text; empty when every character is a byte.
+    bytes: Vec<usize>,
+    len: usize,
+}
+
+impl Offsets {
+    fn new(text: &str) -> Self {
+        let bytes = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(b, _)| b).collect()
+        };
+        Offsets {
+            bytes,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.bytes.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.bytes.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+        entries: Vec<Entry>,
+        key: Option<Node>,
+    },
+}
+
+struct Builder<'a> {
+    file: FileId,
+    text: &'a str,
+    offsets: Offsets,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    documents: Vec<Node>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(file: FileId, text: &'a str) -> Self {
+        Builder {
+            file,
+            text,
+            offsets: Offsets::new(text),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            documents: Vec::new(),
+        }
+    }
+
+    fn span(&self, range: std::ops::Range<usize>) -> Span {
+        Span::new(self.file, range)
+    }
+
+    fn error_at(&self, offset: usize, message: impl Into<String>) -> YamlError {
+        YamlError {
+            message: message.into(),
+            span: self.span(offset..offset),
+            related: None,
+        }
+    }
+
+    fn scan_error(&self, error: &ScanError) -> YamlError {
+        let offset = self.offsets.byte(error.marker().index());
+        let message = error.info();
+        // saphyr says "did not find expected <document start>" for a stray scalar after a
+        // mapping, which reads better with the usual YAML hint.
+        self.error_at(offset, format!("invalid YAML: {message}"))
+    }
+
+    fn run(mut self) -> Result<Vec<Node>, YamlError> {
+        let mut parser = Parser::new_from_str(self.text);
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| self.scan_error(&e))?;
+            let start = self.offsets.byte(span.start.index());
+            let end = self.offsets.byte(span.end.index());
+            match event {
+                Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+                Event::DocumentStart(_) => self.anchors.clear(),
+                Event::DocumentEnd => {}
+                Event::Alias(id) => {
+                    let site = self.span(start..end);
+                    let node = self.expand_alias(id, site)?;
+                    self.push(node, 0)?;
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let (core_tag, tag) = split_tag(tag.as_deref());
+                    let node = self.scalar(text.into_owned(), style, core_tag, tag, start, end);
+                    self.push(node, anchor)?;
+                }
+                Event::SequenceStart(anchor, tag) => {
+                    self.check_depth(start)?;
+                    self.stack.push(Frame::Seq {
+                        start: skip_properties(self.text, start),
+                        anchor,
+                        tag: split_tag(tag.as_deref()).1,
+                        items: Vec::new(),
+                    });
+                }
+                Event::MappingStart(anchor, tag) => {
+                    self.check_depth(start)?;
+                    self.stack.push(Frame::Map {
+                        start: skip_properties(self.text, start),
+                        anchor,
+                        tag: split_tag(tag.as_deref()).1,
+                        entries: Vec::new(),
+                        key: None,
+                    });
+                }
+                Event::SequenceEnd => {
+                    let Some(Frame::Seq {
+                        start: open,
+                        anchor,
+                        tag,
+                        items,
+                    }) = self.stack.pop()
+                    else {
+                        return Err(self.error_at(start, "invalid YAML: unbalanced sequence"));
+                    };
+                    let close = self.collection_end(open, end, items.last());
+                    let node = Node {
+                        value: Value::Seq(items),
+                        span: self.span(open..close),
+                        tag,
+                        via: Vec::new(),
+                    };
+                    self.push(node, anchor)?;
+                }
+                Event::MappingEnd => {
+                    let Some(Frame::Map {
+                        start: open,
+                        anchor,
+                        tag,
+                        entries,
+                        ..
+                    }) = self.stack.pop()
+                    else {
+                        return Err(self.error_at(start, "invalid YAML: unbalanced mapping"));
+                    };
+                    let close = self.collection_end(open, end, entries.last().map(|e| &e.value));
+                    let entries = apply_merge_keys(check_duplicates(entries)?)?;
+                    let node = Node {
+                        value: Value::Map(entries),
+                        span: self.span(open..close),
+                        tag,
+                        via: Vec::new(),
+                    };
+                    self.push(node, anchor)?;
+                }
+            }
+        }
+        Ok(self.documents)
+    }
+
+    fn check_depth(&self, offset: usize) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.error_at(
+                offset,
+                format!("YAML nested more than {MAX_DEPTH} levels deep: this is not a Compose file"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A flow collection ends at its closing bracket (the end event's span); a block collection
+    /// ends with its last child (its end event sits at the start of whatever follows).
+    fn collection_end(&self, open: usize, end_event_end: usize, last: Option<&Node>) -> usize {
+        let flow = matches!(self.text.as_bytes().get(open), Some(b'[' | b'{'));
+        match (flow, last) {
+            (true, _) => end_event_end.max(open),
+            // An aliased child keeps its definition's span, possibly elsewhere in the file.
+            (false, Some(child)) if child.via.is_empty() && child.span.range.end >= open => {
+                child.span.range.end
+            }
+            _ => open,
+        }
+    }
+
+    fn scalar(
+        &self,
+        text: String,
+        style: ScalarStyle,
+        core_tag: Option<String>,
+        tag: Option<String>,
+        start: usize,
+        end: usize,
+    ) -> Node {
+        let style = match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+            ScalarStyle::Folded => Style::Folded,
+        };
+        let range = scalar_range(self.text, style, start, end);
+        Node {
+            value: Value::Scalar(Scalar {
+                text,
+                style,
+                core_tag,
+            }),
+            span: self.span(range),
+            tag,
+            via: Vec::new(),
+        }
+    }
+
+    fn expand_alias(&mut self, id: usize, site: Span) -> Result<Node, YamlError> {
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(self.error_at(site.range.start, "invalid YAML: unknown alias"));
+        };
+        let mut node = anchored.clone();
+        self.alias_nodes += count_nodes(&node);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(YamlError {
+                message: format!(
+                    "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes: refusing a document built to exhaust memory"
+                ),
+                span: site,
+                related: None,
+            });
+        }
+        add_via(&mut node, &site);
+        Ok(node)
+    }
+
+    fn push(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push(Entry { key: k, value: node }),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Split a parsed tag into a core-schema tag (`!!str`) and any other tag (`!reset`).
+fn split_tag(tag: Option<&saphyr_parser::Tag>) -> (Option<String>, Option<String>) {
+    match tag {
+        None => (None, None),
+        Some(t) if t.is_yaml_core_schema() => (Some(format!("!!{}", t.suffix)), None),
+        Some(t) => (None, Some(t.to_string())),
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar(_) => 0,
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|e| 1 + count_nodes(&e.value)).sum(),
+    }
+}
+
+/// Record that a whole subtree is used at `site`.
+fn add_via(node: &mut Node, site: &Span) {
+    node.via.push(site.clone());
+    match &mut node.value {
+        Value::Scalar(_) => {}
+        Value::Seq(items) => items.iter_mut().for_each(|n| add_via(n, site)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            add_via(&mut e.key, site);
+            add_via(&mut e.value, site);
+        }),
+    }
+}
+
+fn check_duplicates(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
+    let mut seen: HashMap<&str, &Node> = HashMap::new();
+    for entry in &entries {
+        let Some(key) = entry.key.as_str() else {
+            continue;
+        };
+        if key == "<<" && entry.key.as_scalar().is_some_and(|s| s.style == Style::Plain) {
+            continue;
+        }
+        if let Some(first) = seen.insert(key, &entry.key) {
+            return Err(YamlError {
+                message: format!("duplicate key `{key}`: Compose refuses a mapping that defines a key twice"),
+                span: entry.key.span.clone(),
+                related: Some((first.span.clone(), "first defined here".to_string())),
+            });
+        }
+    }
+    Ok(entries)
+}
+
+/// Apply `<<` merge keys as go-yaml v3 does: keys written in the mapping win wherever they stand,
+/// then each merged mapping in order, the first one that has a key winning.
+fn apply_merge_keys(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
+    let is_merge =
+        |e: &Entry| e.key.as_scalar().is_some_and(|s| s.text == "<<" && s.style == Style::Plain);
+    if !entries.iter().any(is_merge) {
+        return Ok(entries);
+    }
+    let (merges, mut result): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Map(_) => vec![merge.value],
+            Value::Seq(items) => items,
+            Value::Scalar(_) => Vec::new(),
+        };
+        if sources.is_empty() || sources.iter().any(|s| s.as_map().is_none()) {
+            return Err(YamlError {
+                message: "a merge key `<<` takes a mapping or a list of mappings (`<<: *defaults` or `<<: [*a, *b]`)".into(),
+                span: merge.key.span,
+                related: None,
+            });
+        }
+        for source in sources {
+            // The site a person reads as "merged here": the alias or inline mapping after `<<:`.
+            let site = source.via.first().cloned().unwrap_or_else(|| source.span.clone());
+            let Value::Map(source_entries) = source.value else {
+                unreachable!("checked above")
+            };
+            for mut entry in source_entries {
+                let key = entry.key.as_str().map(str::to_owned);
+                if result.iter().any(|e| e.key.as_str() == key.as_deref()) {
+                    continue;
+                }
+                if !entry.value.via.contains(&site) {
+                    add_via(&mut entry.value, &site);
+                }
+                result.push(entry);
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// Byte offset of a node's own text: anchors (`&name`) and tags (`!reset`) are skipped, with any
+/// whitespace, line breaks and comments that follow them.
+fn skip_properties(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    while matches!(bytes.get(pos), Some(b'&' | b'!')) {
+        while pos < bytes.len() && !matches!(bytes[pos], b' ' | b'\t' | b'\r' | b'\n') {
+            pos += 1;
+        }
+        loop {
+            match bytes.get(pos) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => pos += 1,
+                Some(b'#') => {
+                    while pos < bytes.len() && bytes[pos] != b'\n' {
+                        pos += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    pos
+}
+
+/// The exact text of a scalar: saphyr's span for quoted scalars runs on over trailing spaces and
+/// comments, so the closing quote is found by scanning; block scalars lose their trailing line
+/// breaks.
+fn scalar_range(text: &str, style: Style, start: usize, end: usize) -> std::ops::Range<usize> {
+    let start = skip_properties(text, start).min(text.len());
+    let bytes = text.as_bytes();
+    let end = match style {
+        Style::SingleQuoted if bytes.get(start) == Some(&b'\'') => {
+            let mut i = start + 1;
+            loop {
+                match bytes.get(i) {
+                    Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                    Some(b'\'') => break i + 1,
+                    Some(_) => i += 1,
+                    None => break text.len(),
+                }
+            }
+        }
+        Style::DoubleQuoted if bytes.get(start) == Some(&b'"') => {
+            let mut i = start + 1;
+            loop {
+                match bytes.get(i) {
+                    Some(b'\\') => i += 2,
+                    Some(b'"') => break i + 1,
+                    Some(_) => i += 1,
+                    None => break text.len(),
+                }
+            }
+        }
+        Style::Literal | Style::Folded => {
+            let trimmed = text[..end.max(start)].trim_end_matches(['\n', '\r', ' ', '\t']);
+            trimmed.len().max(start)
+        }
+        _ => end.max(start),
+    };
+    start..end.min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    fn file() -> FileId {
+        let mut map = SourceMap::default();
+        map.add(crate::source::SourceFile::new("t.yml".into(), ""))
+    }
+
+    fn doc(text: &str) -> Node {
+        let mut docs = parse(file(), text).expect("valid YAML");
+        assert_eq!(docs.len(), 1);
+        docs.remove(0)
+    }
+
+    fn text_of<'a>(src: &'a str, node: &Node) -> &'a str {
+        &src[node.span.range.clone()]
+    }
+
+    #[test]
+    fn scalar_spans_are_exact_bytes() {
+        let src = "é: x\na: \"512m\"   # c \"q\"\nb: 'it''s'  # c\nc: &anc !!str 768m\nd: plain value # c\n";
+        let root = doc(src);
+        assert_eq!(text_of(src, root.get("é").unwrap()), "x");
+        assert_eq!(text_of(src, root.get("a").unwrap()), "\"512m\"");
+        assert_eq!(text_of(src, root.get("b").unwrap()), "'it''s'");
+        assert_eq!(root.get("b").unwrap().as_str(), Some("it's"));
+        assert_eq!(text_of(src, root.get("c").unwrap()), "768m");
+        assert_eq!(text_of(src, root.get("d").unwrap()), "plain value");
+        assert_eq!(text_of(src, &root.entry("a").unwrap().key), "a");
+    }
+
+    #[test]
+    fn block_scalar_span_covers_content() {
+        let src = "cmd: >\n  redis-server\n  --maxmemory 1mb\n\nnext: 1\n";
+        let root = doc(src);
+        let cmd = root.get("cmd").unwrap();
+        assert_eq!(cmd.as_str(), Some("redis-server --maxmemory 1mb\n"));
+        assert!(text_of(src, cmd).ends_with("--maxmemory 1mb"));
+    }
+
+    #[test]
+    fn flow_collection_spans_include_brackets() {
+        let src = "a: [1, 2]\nb: {x: 1}\n";
+        let root = doc(src);
+        assert_eq!(text_of(src, root.get("a").unwrap()), "[1, 2]");
+        assert_eq!(text_of(src, root.get("b").unwrap()), "{x: 1}");
+    }
+
+    #[test]
+    fn aliases_keep_definition_spans_and_record_use_site() {
+        let src = "x: &lim 512m\ny: *lim\n";
+        let root = doc(src);
+        let y = root.get("y").unwrap();
+        assert_eq!(y.as_str(), Some("512m"));
+        assert_eq!(text_of(src, y), "512m");
+        assert_eq!(y.span.range.start, 8);
+        assert_eq!(y.via.len(), 1);
+        assert_eq!(&src[y.via[0].range.clone()], "*lim");
+    }
+
+    #[test]
+    fn merge_keys_are_shallow_and_explicit_keys_win() {
+        let src = "x: &d {image: x, mem_limit: 256m, deploy: {replicas: 2}}\n\
+                   a: {mem_limit: 1g, <<: *d}\n\
+                   b: {<<: *d, deploy: {resources: {}}}\n";
+        let root = doc(src);
+        let a = root.get("a").unwrap();
+        assert_eq!(a.get("mem_limit").unwrap().as_str(), Some("1g"));
+        assert_eq!(a.get("image").unwrap().as_str(), Some("x"));
+        let image = a.get("image").unwrap();
+        assert_eq!(&src[image.via[0].range.clone()], "*d");
+        let b = root.get("b").unwrap();
+        assert!(b.get_path(&["deploy", "replicas"]).is_none());
+        assert!(a.entry("<<").is_none());
+    }
+
+    #[test]
+    fn merge_key_list_first_source_wins() {
+        let root = doc("a: &a {m: 1}\nb: &b {m: 2, n: 3}\nc: {<<: [*a, *b]}\n");
+        let c = root.get("c").unwrap();
+        assert_eq!(c.get("m").unwrap().as_str(), Some("1"));
+        assert_eq!(c.get("n").unwrap().as_str(), Some("3"));
+    }
+
+    #[test]
+    fn merge_key_needs_a_mapping() {
+        let err = parse(file(), "a: {<<: [1, 2]}\n").unwrap_err();
+        assert!(err.message.contains("merge key"), "{}", err.message);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_both_places() {
+        let src = "services:\n  a: 1\n  a: 2\n";
+        let err = parse(file(), src).unwrap_err();
+        assert!(err.message.contains("duplicate key `a`"));
+        assert_eq!(err.span.range, 19..20);
+        assert_eq!(err.related.unwrap().0.range, 12..13);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let deep = "- ".repeat(100_000) + "x\n";
+        let err = parse(file(), &deep).unwrap_err();
+        assert!(err.message.contains("nested more than"));
+        let flow = "[".repeat(300);
+        assert!(parse(file(), &flow).is_err());
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut src = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            src += &format!("a{i}: &a{i} [{}]\n", vec![prev; 9].join(", "));
+        }
+        let err = parse(file(), &src).unwrap_err();
+        assert!(err.message.contains("aliases expand"));
+    }
+
+    #[test]
+    fn custom_tags_are_kept() {
+        let root = doc("a: !reset null\nb: !override [1]\nc: !!str 12\n");
+        assert_eq!(root.get("a").unwrap().tag.as_deref(), Some("!reset"));
+        assert_eq!(root.get("b").unwrap().tag.as_deref(), Some("!override"));
+        assert_eq!(root.get("c").unwrap().resolve(), Some(Resolved::Str("12")));
+    }
+
+    #[test]
+    fn scalars_resolve_like_go_yaml_v3() {
+        let root = doc(
+            "a: 1073741824\nb: 1_000\nc: 1e3\nd: '12'\ne: 0x10\nf: ~\ng:\nh: 1.5\ni: 512m\nj: true\nk: 0777\n",
+        );
+        let r = |k: &str| root.get(k).unwrap().resolve().unwrap();
+        assert_eq!(r("a"), Resolved::Int(1_073_741_824));
+        assert_eq!(r("b"), Resolved::Int(1000));
+        assert_eq!(r("c"), Resolved::Float(1000.0));
+        assert_eq!(r("d"), Resolved::Str("12"));
+        assert_eq!(r("e"), Resolved::Int(16));
+        assert_eq!(r("f"), Resolved::Null);
+        assert_eq!(r("g"), Resolved::Null);
+        assert_eq!(r("h"), Resolved::Float(1.5));
+        assert_eq!(r("i"), Resolved::Str("512m"));
+        assert_eq!(r("j"), Resolved::Bool(true));
+        assert_eq!(r("k"), Resolved::Int(511));
+    }
+
+    #[test]
+    fn errors_point_at_bytes_not_characters() {
+        let src = "é: ü\nb: [unclosed\n";
+        let err = parse(file(), src).unwrap_err();
+        assert!(err.span.range.start <= src.len());
+        assert!(src.is_char_boundary(err.span.range.start));
+    }
+
+    #[test]
+    fn multiple_documents() {
+        let docs = parse(file(), "a: 1\n---\nb: 2\n").unwrap();
+        assert_eq!(docs.len(), 2);
+    }
+}
