@@ -5,6 +5,67 @@
 //! become a Compose project model ([`compose`]); rules ([`rules`]) turn the model into
 //! [`diagnostic::Diagnostic`]s, which a renderer ([`render`]) prints.
 
+pub mod budget;
+pub mod cli;
+pub mod compose;
+pub mod diagnostic;
+pub mod lint;
+pub mod plans;
+pub mod render;
+pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod units;
 pub mod yaml;
+
+/// The candidate closest to a misspelt word, if it is close enough to be what was meant.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|&(d, c)| d <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// Edits (insertions, deletions, substitutions, swaps of neighbours) from `a` to `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn closest_finds_near_misses_only() {
+        let words = ["plan", "os-reserve", "redis-headroom", "profiles"];
+        assert_eq!(super::closest("plna", words), Some("plan"));
+        assert_eq!(super::closest("os_reserve", words), Some("os-reserve"));
+        assert_eq!(
+            super::closest("redis-headrom", words),
+            Some("redis-headroom")
+        );
+        assert_eq!(super::closest("colour", words), None);
+    }
+}

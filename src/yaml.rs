@@ -110,9 +110,7 @@ impl Node {
 
     /// The entry of a mapping with this key.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?
-            .iter()
-            .find(|e| e.key.as_str() == Some(key))
+        self.as_map()?.iter().find(|e| e.key.as_str() == Some(key))
     }
 
     /// The value of a mapping's key.
@@ -412,7 +410,9 @@ impl<'a> Builder<'a> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.error_at(
                 offset,
-                format!("YAML nested more than {MAX_DEPTH} levels deep: this is not a Compose file"),
+                format!(
+                    "YAML nested more than {MAX_DEPTH} levels deep: this is not a Compose file"
+                ),
             ));
         }
         Ok(())
@@ -489,7 +489,10 @@ impl<'a> Builder<'a> {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => entries.push(Entry { key: k, value: node }),
+                Some(k) => entries.push(Entry {
+                    key: k,
+                    value: node,
+                }),
             },
         }
         Ok(())
@@ -532,12 +535,19 @@ fn check_duplicates(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
         let Some(key) = entry.key.as_str() else {
             continue;
         };
-        if key == "<<" && entry.key.as_scalar().is_some_and(|s| s.style == Style::Plain) {
+        if key == "<<"
+            && entry
+                .key
+                .as_scalar()
+                .is_some_and(|s| s.style == Style::Plain)
+        {
             continue;
         }
         if let Some(first) = seen.insert(key, &entry.key) {
             return Err(YamlError {
-                message: format!("duplicate key `{key}`: Compose refuses a mapping that defines a key twice"),
+                message: format!(
+                    "duplicate key `{key}`: Compose refuses a mapping that defines a key twice"
+                ),
                 span: entry.key.span.clone(),
                 related: Some((first.span.clone(), "first defined here".to_string())),
             });
@@ -549,8 +559,11 @@ fn check_duplicates(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
 /// Apply `<<` merge keys as go-yaml v3 does: keys written in the mapping win wherever they stand,
 /// then each merged mapping in order, the first one that has a key winning.
 fn apply_merge_keys(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
-    let is_merge =
-        |e: &Entry| e.key.as_scalar().is_some_and(|s| s.text == "<<" && s.style == Style::Plain);
+    let is_merge = |e: &Entry| {
+        e.key
+            .as_scalar()
+            .is_some_and(|s| s.text == "<<" && s.style == Style::Plain)
+    };
     if !entries.iter().any(is_merge) {
         return Ok(entries);
     }
@@ -570,7 +583,11 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
         }
         for source in sources {
             // The site a person reads as "merged here": the alias or inline mapping after `<<:`.
-            let site = source.via.first().cloned().unwrap_or_else(|| source.span.clone());
+            let site = source
+                .via
+                .first()
+                .cloned()
+                .unwrap_or_else(|| source.span.clone());
             let Value::Map(source_entries) = source.value else {
                 unreachable!("checked above")
             };
@@ -616,8 +633,19 @@ fn skip_properties(text: &str, mut pos: usize) -> usize {
 /// comments, so the closing quote is found by scanning; block scalars lose their trailing line
 /// breaks.
 fn scalar_range(text: &str, style: Style, start: usize, end: usize) -> std::ops::Range<usize> {
-    let start = skip_properties(text, start).min(text.len());
+    let mut start = skip_properties(text, start).min(text.len());
     let bytes = text.as_bytes();
+    // With an anchor or tag, saphyr starts a block scalar at the property, not at its content.
+    if matches!(style, Style::Literal | Style::Folded)
+        && matches!(bytes.get(start), Some(b'|' | b'>'))
+    {
+        start = text[start..]
+            .find('\n')
+            .map_or(text.len(), |i| start + i + 1);
+        while matches!(bytes.get(start), Some(b' ' | b'\t')) {
+            start += 1;
+        }
+    }
     let end = match style {
         Style::SingleQuoted if bytes.get(start) == Some(&b'\'') => {
             let mut i = start + 1;
@@ -690,6 +718,13 @@ mod tests {
         let cmd = root.get("cmd").unwrap();
         assert_eq!(cmd.as_str(), Some("redis-server --maxmemory 1mb\n"));
         assert!(text_of(src, cmd).ends_with("--maxmemory 1mb"));
+    }
+
+    #[test]
+    fn anchored_block_scalar_span_covers_content() {
+        let src = "a: &x |\n  lit\nb: 1\n";
+        let root = doc(src);
+        assert_eq!(text_of(src, root.get("a").unwrap()), "lit");
     }
 
     #[test]

@@ -1,0 +1,372 @@
+//! The command line: parse arguments, call the library, print, and set the exit code.
+//!
+//! Exit codes: 0 when no finding reaches error severity, 1 when one does, 2 when orion-lint
+//! could not do its job (unreadable file, invalid YAML, unknown plan, bad arguments).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+use crate::lint::{self, Report, Target};
+use crate::render::{self, Human, Json, Renderer};
+use crate::settings::Overrides;
+use crate::source::SourceMap;
+use crate::{plans, rules};
+
+/// Lint Docker Compose files for memory limits, Redis maxmemory and the RAM budget of a server plan.
+#[derive(Debug, Parser)]
+#[command(name = "orion-lint", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    check: CheckArgs,
+
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lint compose files (the default command).
+    Check(CheckArgs),
+    /// Show the memory budget: each service's limit × replicas against the plan's RAM.
+    Budget(BudgetArgs),
+    /// List the rules.
+    Rules(ListArgs),
+    /// Print the documentation of a rule.
+    Explain {
+        /// The rule's name, e.g. `redis-maxmemory-headroom`.
+        rule: String,
+    },
+    /// List the server plans orion-lint knows.
+    Plans(ListArgs),
+}
+
+#[derive(Debug, Args)]
+struct ProjectArgs {
+    /// Files or directories to lint; directories are searched for compose files. Default: the
+    /// current directory.
+    paths: Vec<PathBuf>,
+
+    /// Compose files of one project, merged in order like `docker compose -f`.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "paths"
+    )]
+    files: Vec<PathBuf>,
+
+    /// The server plan to check the RAM budget against, e.g. `cax11` (overrides `x-orion-lint`).
+    #[arg(long, value_name = "PLAN")]
+    plan: Option<String>,
+
+    /// Evaluate only the services that `docker compose --profile NAME` would start (repeatable).
+    /// Default: every service, whatever its profiles.
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+
+    /// Memory kept for the OS and everything outside Compose, e.g. `768m` (default 512m).
+    #[arg(long, value_name = "SIZE")]
+    os_reserve: Option<String>,
+
+    /// The share of its container limit Redis `maxmemory` may use, e.g. `75%` (the default).
+    #[arg(long, value_name = "SHARE")]
+    redis_headroom: Option<String>,
+}
+
+impl ProjectArgs {
+    fn target(&self) -> Target {
+        if !self.files.is_empty() {
+            Target::Files(self.files.clone())
+        } else if self.paths.is_empty() {
+            Target::Paths(vec![PathBuf::from(".")])
+        } else {
+            Target::Paths(self.paths.clone())
+        }
+    }
+
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            plan: self.plan.clone(),
+            os_reserve: self.os_reserve.clone(),
+            redis_headroom: self.redis_headroom.clone(),
+            profiles: self.profiles.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct BudgetArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    format: TableFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// Graphical reports with source snippets.
+    Human,
+    /// One JSON object: `{"diagnostics": [...], "errors": [...]}`.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The exit status of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// No finding at error severity.
+    Clean = 0,
+    /// At least one finding at error severity.
+    Findings = 1,
+    /// orion-lint could not do its job.
+    Failure = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// Parse the process arguments and run.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    };
+    let human = Human {
+        color,
+        width: terminal_width(),
+    };
+    let result = match cli.command {
+        None => check(&cli.check, &human),
+        Some(Command::Check(args)) => check(&args, &human),
+        Some(Command::Budget(args)) => budget(&args, &human),
+        Some(Command::Rules(args)) => list_rules(args.format),
+        Some(Command::Explain { rule }) => explain(&rule),
+        Some(Command::Plans(args)) => list_plans(args.format),
+    };
+    match result {
+        Ok(status) => status.into(),
+        // A closed pipe (`orion-lint | head`) is not a failure of the linter.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Status::Clean.into(),
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            Status::Failure.into()
+        }
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
+    let report = lint::lint(&args.project.target(), &args.project.overrides());
+    print_errors(&report.errors, &report.sources, human)?;
+    let mut stdout = io::stdout().lock();
+    match args.format {
+        Format::Human => human.render(&report, &mut stdout)?,
+        Format::Json => Json.render(&report, &mut stdout)?,
+    }
+    stdout.flush()?;
+    Ok(status(&report))
+}
+
+fn status(report: &Report) -> Status {
+    if !report.errors.is_empty() {
+        Status::Failure
+    } else if report.count(Severity::Error) > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    }
+}
+
+/// Errors that stopped a project go to stderr, whatever the output format.
+fn print_errors(
+    errors: &[crate::compose::LoadError],
+    sources: &SourceMap,
+    human: &Human,
+) -> io::Result<()> {
+    let mut stderr = io::stderr().lock();
+    for error in errors {
+        write!(stderr, "{}", human.error(error, sources))?;
+    }
+    Ok(())
+}
+
+fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
+    let overrides = args.project.overrides();
+    let mut sources = SourceMap::default();
+    let mut errors = Vec::new();
+    let mut loaded = Vec::new();
+    match args.project.target().projects() {
+        Ok(projects) => {
+            for files in projects {
+                match lint::load_project(&files, &overrides, &mut sources) {
+                    Ok(project) => loaded.push(project),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        Err(e) => errors.push(e),
+    }
+    let budgets: Vec<_> = loaded
+        .iter()
+        .map(|p| (crate::budget::Budget::new(&p.project, &p.settings), p))
+        .collect();
+    print_errors(&errors, &sources, human)?;
+    let mut stdout = io::stdout().lock();
+    match args.format {
+        TableFormat::Text => write!(stdout, "{}", render::budget_text(&budgets, &sources))?,
+        TableFormat::Json => writeln!(stdout, "{}", render::budget_json(&budgets, &sources))?,
+    }
+    stdout.flush()?;
+    Ok(if errors.is_empty() {
+        Status::Clean
+    } else {
+        Status::Failure
+    })
+}
+
+fn list_rules(format: TableFormat) -> io::Result<Status> {
+    let mut stdout = io::stdout().lock();
+    if format == TableFormat::Json {
+        let rules: Vec<_> = rules::RULES
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "severity": r.severity.as_str(),
+                    "summary": r.summary,
+                })
+            })
+            .collect();
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&rules)?)?;
+    } else {
+        let width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        for rule in rules::RULES {
+            writeln!(
+                stdout,
+                "{:width$}  {:7}  {}",
+                rule.name,
+                rule.severity.as_str(),
+                rule.summary
+            )?;
+        }
+    }
+    Ok(Status::Clean)
+}
+
+fn explain(name: &str) -> io::Result<Status> {
+    match rules::find(name) {
+        Some(rule) => {
+            write!(io::stdout().lock(), "{}", rule.doc)?;
+            Ok(Status::Clean)
+        }
+        None => {
+            let hint = match crate::closest(name, rules::RULES.iter().map(|r| r.name)) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "run `orion-lint rules` to list them".to_string(),
+            };
+            eprintln!("error: unknown rule `{name}`: {hint}");
+            Ok(Status::Failure)
+        }
+    }
+}
+
+fn list_plans(format: TableFormat) -> io::Result<Status> {
+    let mut stdout = io::stdout().lock();
+    if format == TableFormat::Json {
+        let list: Vec<_> = plans::PLANS
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name,
+                    "family": p.family,
+                    "vcpus": p.vcpus,
+                    "ram_bytes": p.ram_bytes(),
+                    "disk_gb": p.disk_gb,
+                    "verified": p.verified,
+                })
+            })
+            .collect();
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
+    } else {
+        writeln!(stdout, "plan    vCPU  RAM      disk     family")?;
+        for p in plans::PLANS {
+            writeln!(
+                stdout,
+                "{:<6}  {:>4}  {:>3} GiB  {:>4} GB  {}{}",
+                p.name,
+                p.vcpus,
+                p.ram_gib,
+                p.disk_gb,
+                p.family,
+                if p.verified { "" } else { " (one source)" }
+            )?;
+        }
+        writeln!(
+            stdout,
+            "\nSource: third-party catalogs cross-checked in 2026-11; prices omitted."
+        )?;
+    }
+    Ok(Status::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

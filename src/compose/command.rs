@@ -1,0 +1,367 @@
+//! `command:` and `entrypoint:` as the argument vectors the container will run, each argument with
+//! the span of its text in the file.
+
+use std::ops::Range;
+
+use crate::source::{SourceMap, Span};
+use crate::yaml::{Node, Style, Value};
+
+/// One argument of a command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arg {
+    pub text: String,
+    /// The argument's text in the file (inside a string command, just this word).
+    pub span: Span,
+    /// Aliases and merge keys that carried the command to its service.
+    pub via: Vec<Span>,
+}
+
+/// The argument vector of a `command:`/`entrypoint:` value: the list form as is, the string form
+/// split as Compose splits it (go-shellwords: quotes and backslashes, no variable expansion, and
+/// parsing stops at an unquoted `;`, `&`, `|`, `<` or `>`). `None` when the value is null, an
+/// unterminated quote, or not a string or list.
+pub fn args(node: &Node, sources: &SourceMap) -> Option<Vec<Arg>> {
+    match &node.value {
+        Value::Seq(items) => Some(
+            items
+                .iter()
+                .filter_map(|item| {
+                    Some(Arg {
+                        text: item.as_str()?.to_string(),
+                        span: item.span.clone(),
+                        via: item.via.clone(),
+                    })
+                })
+                .collect(),
+        ),
+        Value::Scalar(_) if node.is_null() => None,
+        Value::Scalar(scalar) => {
+            let words = shell_words(&scalar.text)?;
+            let file_text = &sources.get(node.span.file).text;
+            Some(
+                words
+                    .into_iter()
+                    .map(|(text, range)| Arg {
+                        span: sub_span(file_text, node, range),
+                        text,
+                        via: node.via.clone(),
+                    })
+                    .collect(),
+            )
+        }
+        Value::Map(_) => None,
+    }
+}
+
+/// A word of a command line and the byte range of its raw text (quotes included).
+pub type Word = (String, Range<usize>);
+
+/// Split a string the way go-shellwords does with its default settings.
+pub fn shell_words(line: &str) -> Option<Vec<Word>> {
+    split_words(line, false).map(|mut commands| commands.swap_remove(0))
+}
+
+/// The simple commands of a shell script (`a && exec b; c | d`), each split into words.
+pub fn script_words(script: &str) -> Option<Vec<Vec<Word>>> {
+    split_words(script, true)
+}
+
+/// The words of the commands in one argument read as a shell script (the argument of `sh -c`),
+/// with spans in the file; empty when the argument is not a well-formed script.
+pub fn script_commands(arg: &Arg, sources: &SourceMap) -> Vec<Vec<Arg>> {
+    script_words(&arg.text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|words| {
+            words
+                .into_iter()
+                .map(|(text, range)| Arg {
+                    span: arg_sub_span(arg, sources, range),
+                    text,
+                    via: arg.via.clone(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The span of part of an argument's text: exact when the argument is written as is or in plain
+/// quotes, else the whole argument.
+pub fn arg_sub_span(arg: &Arg, sources: &SourceMap, range: Range<usize>) -> Span {
+    let written = sources.text(&arg.span);
+    let quoted = written.len() == arg.text.len() + 2
+        && matches!(written.as_bytes()[0], b'"' | b'\'')
+        && written[1..written.len() - 1] == arg.text;
+    if written == arg.text {
+        arg.span.sub(range)
+    } else if quoted {
+        arg.span.sub(range.start + 1..range.end + 1)
+    } else {
+        arg.span.clone()
+    }
+}
+
+/// go-shellwords' tokenizer. Without `scripts`, parsing stops at the first unquoted shell
+/// operator, as Compose's does; with it, operators and line breaks separate commands.
+fn split_words(line: &str, scripts: bool) -> Option<Vec<Vec<Word>>> {
+    let mut commands = Vec::new();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut start = None;
+    let (mut single, mut double, mut escaped) = (false, false, false);
+    let mut end = line.len();
+    for (i, c) in line.char_indices() {
+        if escaped {
+            word.push(c);
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if !single => {
+                escaped = true;
+                start.get_or_insert(i);
+            }
+            '\'' if !double => {
+                single = !single;
+                start.get_or_insert(i);
+            }
+            '"' if !single => {
+                double = !double;
+                start.get_or_insert(i);
+            }
+            '\n' | ';' | '&' | '|' if scripts && !single && !double => {
+                if let Some(s) = start.take() {
+                    words.push((std::mem::take(&mut word), s..i));
+                }
+                if !words.is_empty() {
+                    commands.push(std::mem::take(&mut words));
+                }
+            }
+            c if c.is_whitespace() && !single && !double => {
+                if let Some(s) = start.take() {
+                    words.push((std::mem::take(&mut word), s..i));
+                }
+            }
+            ';' | '&' | '|' | '<' | '>' if !single && !double && !scripts => {
+                end = i;
+                break;
+            }
+            c => {
+                word.push(c);
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if single || double || escaped {
+        return None;
+    }
+    if let Some(s) = start {
+        words.push((word, s..line[..end].trim_end().len()));
+    }
+    if !words.is_empty() || commands.is_empty() {
+        commands.push(words);
+    }
+    Some(commands)
+}
+
+/// The span of `range` (byte offsets in the scalar's value) in the file. The value and the text
+/// as written differ by quotes, escapes, line folding and indentation, so the two are aligned
+/// character by character; if they cannot be aligned the whole scalar's span is returned.
+pub fn sub_span(file_text: &str, node: &Node, range: Range<usize>) -> Span {
+    let Some(scalar) = node.as_scalar() else {
+        return node.span.clone();
+    };
+    let written = &file_text[node.span.range.clone()];
+    let (content_start, content) = match scalar.style {
+        Style::SingleQuoted | Style::DoubleQuoted if written.len() >= 2 => {
+            (node.span.range.start + 1, &written[1..written.len() - 1])
+        }
+        _ => (node.span.range.start, written),
+    };
+    align(&scalar.text, content, scalar.style)
+        .and_then(|map| {
+            let start = *map.get(range.start)?;
+            let last = scalar.text[..range.end].chars().next_back()?;
+            let end = *map.get(range.end - last.len_utf8())? + last.len_utf8();
+            Some(Span::new(
+                node.span.file,
+                content_start + start..content_start + end,
+            ))
+        })
+        .unwrap_or_else(|| node.span.clone())
+}
+
+/// For each byte of `value`, the offset in `written` of the character it was read from.
+fn align(value: &str, written: &str, style: Style) -> Option<Vec<usize>> {
+    let mut map = vec![0; value.len() + 1];
+    let mut rest = written.char_indices().peekable();
+    for (i, c) in value.char_indices() {
+        loop {
+            // A block scalar's final line break has no text of its own in the span.
+            let Some((j, w)) = rest.next() else {
+                if c.is_whitespace() {
+                    map[i..i + c.len_utf8()].fill(written.len());
+                    break;
+                }
+                return None;
+            };
+            if w == c {
+                map[i..i + c.len_utf8()].fill(j);
+                if style == Style::SingleQuoted && c == '\'' {
+                    rest.next();
+                }
+                break;
+            }
+            let skippable = w.is_whitespace() || (style == Style::DoubleQuoted && w == '\\');
+            if !skippable {
+                return None;
+            }
+        }
+    }
+    map[value.len()] = rest.peek().map_or(written.len(), |&(j, _)| j);
+    Some(map)
+}
+
+/// The arguments that follow `program` in a command line: when it is the command itself, when it
+/// runs behind a wrapper (`tini -- redis-server ...`, `exec`, `gosu user ...`), or in a script
+/// given to a shell (`sh -c "sysctl ... && exec redis-server ..."`).
+pub fn find_program(
+    argv: &[Arg],
+    sources: &SourceMap,
+    is_program: impl Fn(&str) -> bool,
+) -> Option<Vec<Arg>> {
+    if let Some(at) = program_position(argv, &is_program) {
+        return Some(argv[at + 1..].to_vec());
+    }
+    let shell = argv
+        .first()
+        .is_some_and(|a| matches!(basename(&a.text), "sh" | "bash" | "ash" | "dash" | "zsh"));
+    let script = argv
+        .iter()
+        .position(|a| a.text == "-c")
+        .and_then(|i| argv.get(i + 1))
+        .filter(|_| shell)?;
+    script_commands(script, sources)
+        .into_iter()
+        .find_map(|words| {
+            let at = program_position(&words, &is_program)?;
+            Some(words[at + 1..].to_vec())
+        })
+}
+
+/// Where `program` starts in a simple command, after wrappers and `NAME=value` assignments.
+fn program_position(words: &[Arg], is_program: &impl Fn(&str) -> bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(word) = words.get(i) {
+        let name = basename(&word.text);
+        if is_program(name) {
+            return Some(i);
+        }
+        i += match name {
+            "gosu" | "su-exec" => 2, // gosu USER command...
+            "exec" | "--" | "tini" | "dumb-init" | "docker-entrypoint.sh" | "nice" => 1,
+            _ if word.text.contains('=') => 1, // an environment assignment
+            _ => return None,
+        };
+    }
+    None
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The program a command runs: the last path component of its first argument.
+pub fn program(args: &[Arg]) -> Option<&str> {
+    args.first().map(|a| basename(&a.text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, SourceMap};
+
+    fn words(line: &str) -> Vec<String> {
+        shell_words(line)
+            .unwrap()
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect()
+    }
+
+    #[test]
+    fn splits_like_go_shellwords() {
+        assert_eq!(
+            words(r#"redis-server --maxmemory 200mb --save "" --appendonly no"#),
+            [
+                "redis-server",
+                "--maxmemory",
+                "200mb",
+                "--save",
+                "",
+                "--appendonly",
+                "no"
+            ]
+        );
+        assert_eq!(words(r#"sh -c 'a "b" c'"#), ["sh", "-c", r#"a "b" c"#]);
+        assert_eq!(words(r#"a\ b "c\"d""#), ["a b", "c\"d"]);
+        assert_eq!(words("run x; echo y"), ["run", "x"]);
+        assert_eq!(words("  "), Vec::<String>::new());
+        assert!(shell_words("a 'b").is_none());
+    }
+
+    #[test]
+    fn scripts_split_into_commands() {
+        let commands =
+            script_words("sysctl x && exec redis-server --maxmemory 1mb; echo 'a;b'\nnext")
+                .unwrap();
+        let texts: Vec<Vec<&str>> = commands
+            .iter()
+            .map(|c| c.iter().map(|(w, _)| w.as_str()).collect())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                vec!["sysctl", "x"],
+                vec!["exec", "redis-server", "--maxmemory", "1mb"],
+                vec!["echo", "a;b"],
+                vec!["next"]
+            ]
+        );
+    }
+
+    fn load(src: &str) -> (SourceMap, Node) {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("c.yml".into(), src));
+        let root = crate::yaml::parse(id, src).unwrap().remove(0);
+        (sources, root)
+    }
+
+    fn arg_texts(src: &str) -> Vec<(String, String)> {
+        let (sources, root) = load(src);
+        args(root.get("command").unwrap(), &sources)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.text, sources.text(&a.span).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn string_command_words_have_exact_spans() {
+        let got = arg_texts("command: redis-server --maxmemory 100mb # note\n");
+        assert_eq!(got[2], ("100mb".into(), "100mb".into()));
+        let got = arg_texts("command: \"redis-server --maxmemory '1gb'\"\n");
+        assert_eq!(got[2], ("1gb".into(), "'1gb'".into()));
+        let got = arg_texts("command: >\n  redis-server\n  --maxmemory 64mb\n");
+        assert_eq!(got[2], ("64mb".into(), "64mb".into()));
+        let got = arg_texts("command: [\"redis-server\", \"--maxmemory\", \"2gb\"]\n");
+        assert_eq!(got[2], ("2gb".into(), "\"2gb\"".into()));
+    }
+
+    #[test]
+    fn escaped_values_fall_back_to_the_whole_scalar() {
+        let got = arg_texts("command: \"redis-server\\t--maxmemory 1mb\"\n");
+        assert_eq!(got[0].0, "redis-server");
+        assert_eq!(got[2].1, "\"redis-server\\t--maxmemory 1mb\"");
+    }
+}

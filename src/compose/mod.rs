@@ -1,0 +1,226 @@
+//! The Compose project model: the files of one project, merged the way Docker Compose v2 merges
+//! them, and its services with the memory facts the rules check.
+
+pub mod command;
+pub mod discover;
+pub mod merge;
+pub mod mounts;
+pub mod postgres;
+pub mod redis;
+pub mod service;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Label;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::yaml::{self, Node, Value};
+
+pub use service::Service;
+
+/// Compose files larger than this are refused: the largest real ones are a few hundred KiB.
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct Project {
+    /// The project directory: the directory of the first compose file.
+    pub dir: PathBuf,
+    /// The compose files, in the order they were merged.
+    pub files: Vec<FileId>,
+    /// The merged top-level mapping.
+    pub root: Node,
+    /// In the order they are defined.
+    pub services: Vec<ProjectService>,
+}
+
+/// A service with what orion-lint reads from its command line and mounted config files.
+#[derive(Debug)]
+pub struct ProjectService {
+    pub service: Service,
+    pub redis: Option<redis::RedisConfig>,
+    pub postgres: Option<postgres::PostgresConfig>,
+}
+
+impl std::ops::Deref for ProjectService {
+    type Target = Service;
+    fn deref(&self) -> &Service {
+        &self.service
+    }
+}
+
+impl Project {
+    pub fn service(&self, name: &str) -> Option<&ProjectService> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The first compose file: where project-wide findings are reported.
+    pub fn main_file(&self) -> FileId {
+        self.files[0]
+    }
+}
+
+/// Why a project could not be read: the message says what is wrong and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    pub message: String,
+    /// The file the error is about, when no position in it is known.
+    pub path: Option<PathBuf>,
+    pub span: Option<Span>,
+    pub related: Vec<Label>,
+}
+
+impl LoadError {
+    pub fn in_file(path: &Path, message: impl Into<String>) -> Self {
+        LoadError {
+            message: message.into(),
+            path: Some(path.to_path_buf()),
+            span: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn at(span: Span, message: impl Into<String>) -> Self {
+        LoadError {
+            message: message.into(),
+            path: None,
+            span: Some(span),
+            related: Vec::new(),
+        }
+    }
+}
+
+/// Load the project made of `files` (merged in order, like `docker compose -f a -f b`).
+pub fn load(files: &[PathBuf], sources: &mut SourceMap) -> Result<Project, LoadError> {
+    let first = files.first().expect("a project has at least one file");
+    let dir = mounts::normalize(first.parent().unwrap_or(Path::new(".")));
+    let mut ids = Vec::new();
+    let mut root: Option<Node> = None;
+    for path in files {
+        let id = read_source(path, sources)?;
+        ids.push(id);
+        for document in parse_documents(id, sources)? {
+            root = Some(match root {
+                None => document,
+                Some(base) => merge::merge(base, document, &mut Vec::new()),
+            });
+        }
+    }
+    let root = root.ok_or_else(|| {
+        LoadError::in_file(
+            first,
+            "the file is empty: a Compose file needs a `services:` mapping",
+        )
+    })?;
+    let services = services(&root)?
+        .into_iter()
+        .map(|service| ProjectService {
+            redis: redis::config(&service, &dir, sources),
+            postgres: postgres::config(&service, &dir, sources),
+            service,
+        })
+        .collect();
+    Ok(Project {
+        dir,
+        files: ids,
+        root,
+        services,
+    })
+}
+
+/// Read a file into the source map, refusing what cannot be a compose file.
+pub fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, LoadError> {
+    if let Some(id) = sources.find(path) {
+        return Ok(id);
+    }
+    let unreadable =
+        |e: std::io::Error| LoadError::in_file(path, format!("cannot read the file: {e}"));
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(LoadError::in_file(
+            path,
+            "is a directory, not a compose file",
+        ));
+    }
+    if metadata.len() > MAX_FILE_SIZE {
+        return Err(LoadError::in_file(
+            path,
+            format!(
+                "the file is {} bytes, more than the {MAX_FILE_SIZE} bytes orion-lint reads: is it really a compose file?",
+                metadata.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        LoadError::in_file(
+            path,
+            format!(
+                "the file is not UTF-8 (invalid byte at offset {}): save it as UTF-8, as Compose requires",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    Ok(sources.add(SourceFile::new(path.to_path_buf(), text)))
+}
+
+/// The documents of a compose file: each must be a mapping; empty ones are skipped.
+fn parse_documents(id: FileId, sources: &SourceMap) -> Result<Vec<Node>, LoadError> {
+    let documents = yaml::parse(id, &sources.get(id).text).map_err(|e| LoadError {
+        message: e.message,
+        path: None,
+        span: Some(e.span),
+        related: e
+            .related
+            .into_iter()
+            .map(|(span, message)| Label { span, message })
+            .collect(),
+    })?;
+    documents
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .map(|document| match document.value {
+            Value::Map(_) => Ok(document),
+            _ => Err(LoadError::at(
+                document.span.clone(),
+                format!(
+                    "the top level of a compose file must be a mapping (with `services:`), not {}",
+                    document.kind_name()
+                ),
+            )),
+        })
+        .collect()
+}
+
+fn services(root: &Node) -> Result<Vec<Service>, LoadError> {
+    let Some(services) = root.get("services").filter(|s| !s.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let Some(entries) = services.as_map() else {
+        return Err(LoadError::at(
+            services.span.clone(),
+            format!(
+                "`services` must be a mapping from service names to services, not {}",
+                services.kind_name()
+            ),
+        ));
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            let name = entry.key.as_str().unwrap_or_default().to_string();
+            if entry.value.as_map().is_none() {
+                return Err(LoadError::at(
+                    entry.value.span.clone(),
+                    format!(
+                        "service `{name}` must be a mapping (with `image:` and its settings), not {}",
+                        entry.value.kind_name()
+                    ),
+                ));
+            }
+            Ok(Service {
+                name,
+                key: entry.key.clone(),
+                node: entry.value.clone(),
+            })
+        })
+        .collect()
+}

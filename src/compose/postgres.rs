@@ -1,0 +1,159 @@
+//! What a PostgreSQL container is configured with: `-c name=value` options on its command line
+//! and a `postgresql.conf` mounted into it and named by `-c config_file=...`. Command-line options
+//! override the file, as in PostgreSQL.
+
+use std::path::Path;
+
+use crate::source::{FileId, SourceMap, Span};
+
+use super::command::{self, Arg};
+use super::mounts;
+use super::service::Service;
+
+const IMAGES: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "postgis",
+    "pgvector",
+    "timescaledb",
+    "timescaledb-ha",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+    /// The value's text.
+    pub span: Span,
+    pub via: Vec<Span>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostgresConfig {
+    /// In the order PostgreSQL applies them: config file first, then the command line.
+    pub settings: Vec<Setting>,
+}
+
+impl PostgresConfig {
+    /// The value in effect: the last one set.
+    pub fn get(&self, name: &str) -> Option<&Setting> {
+        self.settings.iter().rev().find(|s| s.name == name)
+    }
+
+    /// Every setting name, once, with the value in effect.
+    pub fn effective(&self) -> Vec<&Setting> {
+        let mut seen = Vec::new();
+        for setting in self.settings.iter().rev() {
+            if !seen.iter().any(|s: &&Setting| s.name == setting.name) {
+                seen.push(setting);
+            }
+        }
+        seen.reverse();
+        seen
+    }
+}
+
+/// The PostgreSQL configuration of a service, or `None` if it does not run PostgreSQL.
+pub fn config(
+    service: &Service,
+    project_dir: &Path,
+    sources: &mut SourceMap,
+) -> Option<PostgresConfig> {
+    let args = server_args(service, sources)?;
+    let mut command_line = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let (option, value_arg, offset) = if arg.text == "-c" || arg.text == "-B" {
+            i += 1;
+            match args.get(i) {
+                Some(next) => (arg.text.as_str(), next, 0),
+                None => break,
+            }
+        } else if let Some(rest) = arg.text.strip_prefix("--") {
+            ("-c", arg, arg.text.len() - rest.len())
+        } else if arg.text.starts_with("-c") && arg.text.len() > 2 {
+            ("-c", arg, 2)
+        } else {
+            i += 1;
+            continue;
+        };
+        i += 1;
+        let text = &value_arg.text[offset..];
+        let (name, value, value_offset) = if option == "-B" {
+            ("shared_buffers".to_string(), text, offset)
+        } else {
+            let Some((name, value)) = text.split_once('=') else {
+                continue;
+            };
+            (name.replace('-', "_"), value, offset + name.len() + 1)
+        };
+        let span = command::arg_sub_span(value_arg, sources, value_offset..value_arg.text.len());
+        command_line.push(Setting {
+            name: name.to_ascii_lowercase(),
+            value: value.to_string(),
+            span,
+            via: value_arg.via.clone(),
+        });
+    }
+    let mut settings = Vec::new();
+    if let Some(config_file) = command_line.iter().rev().find(|s| s.name == "config_file") {
+        if let Some(file) = mounts::read_mounted(service, &config_file.value, project_dir, sources)
+        {
+            read_config_file(file, sources, &mut settings);
+        }
+    }
+    settings.extend(command_line);
+    Some(PostgresConfig { settings })
+}
+
+fn server_args(service: &Service, sources: &SourceMap) -> Option<Vec<Arg>> {
+    let image_is_postgres = service.image_name().is_some_and(|i| IMAGES.contains(&i));
+    let command = service.command(sources).unwrap_or_default();
+    let argv: Vec<Arg> = service
+        .entrypoint(sources)
+        .into_iter()
+        .flatten()
+        .chain(command.iter().cloned())
+        .collect();
+    if let Some(args) =
+        command::find_program(&argv, sources, |p| matches!(p, "postgres" | "postmaster"))
+    {
+        return Some(args);
+    }
+    // The official image's entrypoint runs `postgres` with the arguments when the first one is
+    // an option, and by default.
+    match command.first() {
+        _ if !image_is_postgres => None,
+        None => Some(Vec::new()),
+        Some(first) if first.text.starts_with('-') => Some(command),
+        Some(_) => Some(Vec::new()),
+    }
+}
+
+/// `name = value` lines of a postgresql.conf (`=` optional, `#` starts a comment, values may be
+/// single-quoted).
+fn read_config_file(file: FileId, sources: &SourceMap, settings: &mut Vec<Setting>) {
+    let text = sources.get(file).text.clone();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.split('#').next().unwrap_or("").trim_end();
+        let trimmed = content.trim_start();
+        let name_len = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(trimmed.len());
+        let after_name = &trimmed[name_len..];
+        let value = after_name.trim_start().trim_start_matches('=').trim_start();
+        if name_len > 0 && !value.is_empty() {
+            let value_start = offset + content.len() - value.len();
+            let unquoted = value.trim_matches('\'');
+            settings.push(Setting {
+                name: trimmed[..name_len].to_ascii_lowercase(),
+                value: unquoted.to_string(),
+                span: Span::new(file, value_start..value_start + value.len()),
+                via: Vec::new(),
+            });
+        }
+        offset += line.len();
+    }
+}

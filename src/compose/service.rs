@@ -1,0 +1,276 @@
+//! One service of a project, and the memory facts Compose derives from it.
+
+use crate::source::SourceMap;
+use crate::units::{self, SizeError};
+use crate::yaml::{Node, Resolved, Value};
+
+use super::command::{self, Arg};
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: String,
+    /// The service's name where it is defined (the key under `services:`).
+    pub key: Node,
+    /// The service's mapping after anchors, merge keys, interpolation and file merges.
+    pub node: Node,
+}
+
+/// A byte value as written, and what Compose reads from it.
+#[derive(Clone, Debug)]
+pub struct SizeField<'a> {
+    pub node: &'a Node,
+    pub bytes: Result<u64, SizeError>,
+}
+
+/// An integer field (`scale`, `deploy.replicas`) as written and as read.
+#[derive(Clone, Debug)]
+pub struct CountField<'a> {
+    pub node: &'a Node,
+    pub value: Option<u64>,
+}
+
+/// The memory fields of a service, where they are written.
+#[derive(Clone, Debug, Default)]
+pub struct Memory<'a> {
+    pub mem_limit: Option<SizeField<'a>>,
+    pub mem_reservation: Option<SizeField<'a>>,
+    /// `deploy.resources.limits` when present (it may lack `memory`).
+    pub deploy_limits: Option<&'a Node>,
+    pub deploy_limit: Option<SizeField<'a>>,
+    pub deploy_reservation: Option<SizeField<'a>>,
+}
+
+impl<'a> Memory<'a> {
+    /// The limit the container gets, as Compose v2 applies it: `deploy.resources.limits.memory`
+    /// when set and non-zero, else `mem_limit`; zero means no limit. When both are set and differ
+    /// Compose refuses the file (`mem-limit-conflict`); the deploy value is then taken, as older
+    /// Compose versions did.
+    pub fn limit(&self) -> Option<(u64, &SizeField<'a>)> {
+        effective(&self.deploy_limit, &self.mem_limit)
+    }
+
+    pub fn reservation(&self) -> Option<(u64, &SizeField<'a>)> {
+        effective(&self.deploy_reservation, &self.mem_reservation)
+    }
+}
+
+fn effective<'f, 'a>(
+    deploy: &'f Option<SizeField<'a>>,
+    legacy: &'f Option<SizeField<'a>>,
+) -> Option<(u64, &'f SizeField<'a>)> {
+    [deploy, legacy]
+        .into_iter()
+        .flatten()
+        .find_map(|field| match field.bytes {
+            Ok(bytes) if bytes > 0 => Some((bytes, field)),
+            _ => None,
+        })
+}
+
+/// One `environment:` entry.
+#[derive(Clone, Debug)]
+pub struct EnvVar<'a> {
+    pub name: String,
+    /// `None` for a name without a value (`- DEBUG`), which Compose takes from the shell.
+    pub value: Option<String>,
+    pub node: &'a Node,
+}
+
+/// One `volumes:` entry of a service.
+#[derive(Clone, Debug)]
+pub struct Volume<'a> {
+    /// A host path or a named volume; `None` for an anonymous volume.
+    pub source: Option<String>,
+    pub target: String,
+    pub node: &'a Node,
+}
+
+impl Service {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.node.get(key)
+    }
+
+    /// The image name, e.g. `redis:7-alpine`.
+    pub fn image(&self) -> Option<&str> {
+        self.get("image").and_then(Node::as_str)
+    }
+
+    /// The image's repository name without registry, namespace or tag: `docker.io/library/redis:7`
+    /// and `bitnami/redis@sha256:...` are both `redis`.
+    pub fn image_name(&self) -> Option<&str> {
+        let image = self.image()?;
+        let without_digest = image.split('@').next().unwrap_or(image);
+        let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+        Some(last.split(':').next().unwrap_or(last))
+    }
+
+    pub fn profiles(&self) -> Vec<&str> {
+        self.get("profiles")
+            .and_then(Node::as_seq)
+            .map(|items| items.iter().filter_map(Node::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn memory(&self) -> Memory<'_> {
+        let deploy = self.node.get("deploy");
+        let resources = deploy.and_then(|d| d.get("resources"));
+        let limits = resources
+            .and_then(|r| r.get("limits"))
+            .filter(|n| !n.is_null());
+        let reservations = resources.and_then(|r| r.get("reservations"));
+        Memory {
+            mem_limit: size_field(self.get("mem_limit")),
+            mem_reservation: size_field(self.get("mem_reservation")),
+            deploy_limits: limits,
+            deploy_limit: size_field(limits.and_then(|l| l.get("memory"))),
+            deploy_reservation: size_field(reservations.and_then(|r| r.get("memory"))),
+        }
+    }
+
+    pub fn scale(&self) -> Option<CountField<'_>> {
+        count_field(self.get("scale"))
+    }
+
+    pub fn deploy_replicas(&self) -> Option<CountField<'_>> {
+        count_field(self.node.get_path(&["deploy", "replicas"]))
+    }
+
+    /// How many containers of this service run: `scale`, else `deploy.replicas`, else 1
+    /// (compose-go `GetScale`). A global deployment runs one container on a single host.
+    pub fn replicas(&self) -> u64 {
+        self.scale()
+            .or_else(|| self.deploy_replicas())
+            .and_then(|f| f.value)
+            .unwrap_or(1)
+    }
+
+    pub fn command(&self, sources: &SourceMap) -> Option<Vec<Arg>> {
+        command::args(self.get("command")?, sources)
+    }
+
+    pub fn entrypoint(&self, sources: &SourceMap) -> Option<Vec<Arg>> {
+        command::args(self.get("entrypoint")?, sources)
+    }
+
+    /// The `environment:` entries, from the mapping or the list form.
+    pub fn environment(&self) -> Vec<EnvVar<'_>> {
+        let Some(env) = self.get("environment") else {
+            return Vec::new();
+        };
+        match &env.value {
+            Value::Map(entries) => entries
+                .iter()
+                .filter_map(|e| {
+                    Some(EnvVar {
+                        name: e.key.as_str()?.to_string(),
+                        value: (!e.value.is_null())
+                            .then(|| e.value.as_str().map(str::to_string))?,
+                        node: &e.value,
+                    })
+                })
+                .collect(),
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| {
+                    let text = item.as_str()?;
+                    let (name, value) = match text.split_once('=') {
+                        Some((name, value)) => (name, Some(value.to_string())),
+                        None => (text, None),
+                    };
+                    Some(EnvVar {
+                        name: name.to_string(),
+                        value,
+                        node: item,
+                    })
+                })
+                .collect(),
+            Value::Scalar(_) => Vec::new(),
+        }
+    }
+
+    /// The `volumes:` entries, short (`./redis.conf:/etc/redis.conf:ro`) and long form.
+    pub fn volumes(&self) -> Vec<Volume<'_>> {
+        let Some(items) = self.get("volumes").and_then(Node::as_seq) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| match &item.value {
+                Value::Scalar(s) => {
+                    let mut parts = s.text.splitn(3, ':');
+                    let first = parts.next()?.to_string();
+                    Some(match parts.next() {
+                        Some(target) => Volume {
+                            source: Some(first),
+                            target: target.to_string(),
+                            node: item,
+                        },
+                        None => Volume {
+                            source: None,
+                            target: first,
+                            node: item,
+                        },
+                    })
+                }
+                Value::Map(_) => Some(Volume {
+                    source: item
+                        .get("source")
+                        .and_then(Node::as_str)
+                        .map(str::to_string),
+                    target: item.get("target").and_then(Node::as_str)?.to_string(),
+                    node: item,
+                }),
+                Value::Seq(_) => None,
+            })
+            .collect()
+    }
+
+    /// The names other services can reach this one by: its name, `hostname`, `container_name`
+    /// and network aliases.
+    pub fn hostnames(&self) -> Vec<&str> {
+        let mut names = vec![self.name.as_str()];
+        names.extend(self.get("hostname").and_then(Node::as_str));
+        names.extend(self.get("container_name").and_then(Node::as_str));
+        if let Some(networks) = self.get("networks").and_then(Node::as_map) {
+            for network in networks {
+                if let Some(aliases) = network.value.get("aliases").and_then(Node::as_seq) {
+                    names.extend(aliases.iter().filter_map(Node::as_str));
+                }
+            }
+        }
+        names
+    }
+}
+
+/// Read a Compose byte value: a YAML integer is bytes, a string follows docker/go-units.
+fn size_field(node: Option<&Node>) -> Option<SizeField<'_>> {
+    let node = node.filter(|n| !n.is_null())?;
+    let bytes = match node.resolve() {
+        Some(Resolved::Int(i)) => u64::try_from(i).map_err(|_| SizeError {
+            message: format!("`{i}` is negative: a memory size must be zero or more"),
+        }),
+        // Compose v2 decodes only integers and strings: a YAML float such as `1.5` or `1e3`
+        // leaves the field at zero, i.e. no limit.
+        Some(Resolved::Float(_)) => Err(SizeError {
+            message: "a YAML number with a fraction or exponent, which Compose silently ignores (the service gets no limit); write a size such as `512m`".to_string(),
+        }),
+        Some(Resolved::Str(text)) => units::compose_bytes(text),
+        _ => Err(SizeError {
+            message: format!(
+                "{} is not a byte value: write a size such as `512m` or `1g`",
+                node.kind_name()
+            ),
+        }),
+    };
+    Some(SizeField { node, bytes })
+}
+
+fn count_field(node: Option<&Node>) -> Option<CountField<'_>> {
+    let node = node.filter(|n| !n.is_null())?;
+    let value = match node.resolve() {
+        Some(Resolved::Int(i)) => u64::try_from(i).ok(),
+        Some(Resolved::Str(text)) => text.trim().parse().ok(),
+        _ => None,
+    };
+    Some(CountField { node, value })
+}

@@ -1,0 +1,93 @@
+//! Linting a set of paths from start to end: find the projects, load each, resolve its settings,
+//! run the rules. The CLI and the tests both start here.
+
+use std::path::PathBuf;
+
+use crate::compose::{self, LoadError, Project};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::{self, Context};
+use crate::settings::{Overrides, Settings};
+use crate::source::SourceMap;
+
+/// What a lint run found, and the files it read (for rendering).
+#[derive(Debug, Default)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Projects that could not be read: each makes the run fail with exit code 2.
+    pub errors: Vec<LoadError>,
+    /// How many projects were linted.
+    pub projects: usize,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}
+
+/// Which files make up the projects to lint.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// Files and directories to search for compose files (`orion-lint PATHS`).
+    Paths(Vec<PathBuf>),
+    /// One project made of these files, merged in order (`orion-lint -f a.yml -f b.yml`).
+    Files(Vec<PathBuf>),
+}
+
+impl Target {
+    /// The projects, each as the list of its compose files.
+    pub fn projects(&self) -> Result<Vec<Vec<PathBuf>>, LoadError> {
+        match self {
+            Target::Paths(paths) => compose::discover::projects(paths),
+            Target::Files(files) => Ok(vec![files.clone()]),
+        }
+    }
+}
+
+/// A loaded project and its settings.
+pub struct LoadedProject {
+    pub project: Project,
+    pub settings: Settings,
+}
+
+/// Load a project and resolve its settings.
+pub fn load_project(
+    files: &[PathBuf],
+    overrides: &Overrides,
+    sources: &mut SourceMap,
+) -> Result<LoadedProject, LoadError> {
+    let project = compose::load(files, sources)?;
+    let settings = Settings::resolve(overrides, &project)?;
+    Ok(LoadedProject { project, settings })
+}
+
+/// Lint every project of a target.
+pub fn lint(target: &Target, overrides: &Overrides) -> Report {
+    let mut report = Report::default();
+    let projects = match target.projects() {
+        Ok(projects) => projects,
+        Err(error) => {
+            report.errors.push(error);
+            return report;
+        }
+    };
+    for files in projects {
+        match load_project(&files, overrides, &mut report.sources) {
+            Ok(loaded) => {
+                let cx = Context {
+                    project: &loaded.project,
+                    settings: &loaded.settings,
+                    sources: &report.sources,
+                };
+                report.diagnostics.extend(rules::check(&cx));
+                report.projects += 1;
+            }
+            Err(error) => report.errors.push(error),
+        }
+    }
+    report
+}

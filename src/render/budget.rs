@@ -1,0 +1,219 @@
+//! `orion-lint budget`: the memory table of each project, as text or JSON.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::budget::{Budget, Row};
+use crate::lint::LoadedProject;
+use crate::source::SourceMap;
+use crate::units::human_bytes;
+
+/// Width of the proportional bar for a service that takes the whole plan.
+const BAR_WIDTH: usize = 24;
+
+fn files(project: &LoadedProject, sources: &SourceMap) -> Vec<String> {
+    project
+        .project
+        .files
+        .iter()
+        .map(|f| sources.get(*f).display_path())
+        .collect()
+}
+
+fn profiles_text(project: &LoadedProject) -> String {
+    match &project.settings.profiles {
+        None => "all profiles".to_string(),
+        Some(active) => format!("profiles: {}", active.join(", ")),
+    }
+}
+
+/// A bar proportional to `share` (0..=1), in eighths of a character.
+fn bar(share: f64) -> String {
+    const PARTIAL: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let eighths = (share.clamp(0.0, 1.0) * (BAR_WIDTH * 8) as f64).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    bar.push_str(PARTIAL[eighths % 8]);
+    bar
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        String::new()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+pub fn budget_text(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for (i, (budget, project)) in budgets.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        write_budget(&mut out, budget, project, sources);
+    }
+    out
+}
+
+fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sources: &SourceMap) {
+    let plan_text = match budget.plan {
+        Some(p) => format!(
+            "{} ({} vCPU, {} RAM)",
+            p.display_name(),
+            p.vcpus,
+            human_bytes(p.ram_bytes())
+        ),
+        None => "no plan (use --plan or x-orion-lint: {plan: ...})".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{}: {plan_text}, {}",
+        files(project, sources).join(" + "),
+        profiles_text(project)
+    );
+    // Shares are of the plan's RAM, or of everything needed when there is no plan.
+    let whole = budget.plan.map_or(budget.needed(), |p| p.ram_bytes());
+    let name_width = budget
+        .rows
+        .iter()
+        .map(|r| r.service.name.len())
+        .chain(["containers".len(), "OS reserve".len()])
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "  {:name_width$}  {:>9}  {:>3}  {:>9}  {:>6}",
+        "service", "limit", "×", "subtotal", "share"
+    );
+    for row in &budget.rows {
+        write_row(out, row, whole, name_width);
+    }
+    let line = |out: &mut String, name: &str, bytes: u64| {
+        let _ = writeln!(
+            out,
+            "  {name:name_width$}  {:>9}  {:>3}  {:>9}  {:>6}  {}",
+            "",
+            "",
+            human_bytes(bytes),
+            percent(bytes, whole),
+            bar(bytes as f64 / whole.max(1) as f64)
+        );
+    };
+    line(out, "containers", budget.containers());
+    line(out, "OS reserve", budget.os_reserve);
+    let _ = writeln!(
+        out,
+        "  {:name_width$}  {:>9}  {:>3}  {:>9}  {:>6}",
+        "total",
+        "",
+        "",
+        human_bytes(budget.needed()),
+        percent(budget.needed(), whole)
+    );
+    if let (Some(plan), Some(remaining)) = (budget.plan, budget.remaining()) {
+        let verdict = if remaining >= 0 {
+            format!("{} left", human_bytes(remaining as u64))
+        } else {
+            format!("OVER by {}", human_bytes(remaining.unsigned_abs() as u64))
+        };
+        let _ = writeln!(
+            out,
+            "  {} has {}: {verdict}",
+            plan.display_name(),
+            human_bytes(plan.ram_bytes())
+        );
+    }
+    let unlimited = budget.unlimited();
+    if !unlimited.is_empty() {
+        let _ = writeln!(
+            out,
+            "  without a memory limit (not counted, so the total is a lower bound): {}",
+            unlimited
+                .iter()
+                .map(|r| r.service.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    match budget.smallest_fitting_plan() {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "  smallest plan that fits: {} ({} vCPU, {})",
+                p.display_name(),
+                p.vcpus,
+                human_bytes(p.ram_bytes())
+            );
+        }
+        None => out.push_str("  no plan in the catalog fits\n"),
+    }
+}
+
+fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
+    let limit = row.limit.map_or("no limit".to_string(), human_bytes);
+    let note = if row.runs {
+        String::new()
+    } else if row.replicas == 0 {
+        "  (0 replicas)".to_string()
+    } else {
+        format!(
+            "  (not started: profiles {})",
+            row.service.profiles().join(", ")
+        )
+    };
+    let (subtotal, share, bar_text) = if row.runs && row.limit.is_some() {
+        let subtotal = row.subtotal();
+        (
+            human_bytes(subtotal),
+            percent(subtotal, whole),
+            bar(subtotal as f64 / whole.max(1) as f64),
+        )
+    } else {
+        ("-".to_string(), String::new(), String::new())
+    };
+    let _ = writeln!(
+        out,
+        "  {:name_width$}  {limit:>9}  {:>3}  {subtotal:>9}  {share:>6}  {bar_text}{note}",
+        row.service.name, row.replicas
+    );
+}
+
+pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) -> String {
+    let projects: Vec<Value> = budgets
+        .iter()
+        .map(|(budget, project)| {
+            let services: Vec<Value> = budget
+                .rows
+                .iter()
+                .map(|row| {
+                    json!({
+                        "name": row.service.name,
+                        "limit_bytes": row.limit,
+                        "replicas": row.replicas,
+                        "subtotal_bytes": row.subtotal(),
+                        "profiles": row.service.profiles(),
+                        "runs": row.runs,
+                    })
+                })
+                .collect();
+            json!({
+                "files": files(project, sources),
+                "profiles": project.settings.profiles,
+                "plan": budget.plan.map(|p| json!({
+                    "name": p.name,
+                    "vcpus": p.vcpus,
+                    "ram_bytes": p.ram_bytes(),
+                })),
+                "services": services,
+                "containers_bytes": budget.containers(),
+                "os_reserve_bytes": budget.os_reserve,
+                "total_bytes": budget.needed(),
+                "remaining_bytes": budget.remaining(),
+                "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
+                "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({ "projects": projects })).expect("JSON values serialize")
+}

@@ -1,0 +1,300 @@
+//! Human output: miette's graphical reports, one per finding, with the source snippet, a label
+//! on the offending value and labels on the related values.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+
+use crate::compose::LoadError;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::lint::Report;
+use crate::source::{FileId, SourceMap};
+
+use super::Renderer;
+
+pub struct Human {
+    pub color: bool,
+    /// Text width to wrap messages at.
+    pub width: usize,
+}
+
+impl Human {
+    fn handler(&self) -> GraphicalReportHandler {
+        let theme = if self.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        GraphicalReportHandler::new_themed(theme)
+            .with_width(self.width)
+            .with_links(false)
+            .with_context_lines(1)
+            .without_syntax_highlighting()
+    }
+
+    /// One diagnostic, rendered.
+    pub fn diagnostic(&self, diagnostic: &Diagnostic, sources: &SourceMap) -> String {
+        let report = MietteReport::from_diagnostic(diagnostic, sources);
+        self.render(&report)
+    }
+
+    /// An error that stopped a project from being linted, rendered.
+    pub fn error(&self, error: &LoadError, sources: &SourceMap) -> String {
+        let report = MietteReport::from_error(error, sources);
+        self.render(&report)
+    }
+
+    fn render(&self, report: &MietteReport) -> String {
+        let mut out = String::new();
+        self.handler()
+            .render_report(&mut out, report)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+impl Renderer for Human {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        for diagnostic in &report.diagnostics {
+            writeln!(out, "{}", self.diagnostic(diagnostic, &report.sources))?;
+        }
+        writeln!(out, "{}", summary(report))
+    }
+}
+
+/// "Found 2 errors and 1 warning in 1 project.", "No problems found in 3 projects.", plus the
+/// projects that could not be read.
+pub fn summary(report: &Report) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let projects = plural(report.projects, "project");
+    let counts: Vec<String> = [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Info, "note"),
+    ]
+    .into_iter()
+    .map(|(severity, word)| (report.count(severity), word))
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| plural(n, word))
+    .collect();
+    let found = match counts.as_slice() {
+        [] => format!("No problems found in {projects}"),
+        [one] => format!("Found {one} in {projects}"),
+        [init @ .., last] => format!("Found {} and {last} in {projects}", init.join(", ")),
+    };
+    match report.errors.len() {
+        0 => format!("{found}."),
+        n => format!(
+            "{found}; {} could not be read (see the errors above).",
+            plural(n, "project")
+        ),
+    }
+}
+
+/// A finding in the shape miette renders.
+struct MietteReport {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<Snippets>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<MietteReport>,
+}
+
+impl MietteReport {
+    fn from_diagnostic(diagnostic: &Diagnostic, sources: &SourceMap) -> Self {
+        let (labels, related) = snippets(&diagnostic.primary, &diagnostic.secondary, sources);
+        MietteReport {
+            message: diagnostic.message.clone(),
+            code: Some(diagnostic.rule.to_string()),
+            severity: miette_severity(diagnostic.severity),
+            help: diagnostic.help.clone(),
+            source: Some(named_source(sources, diagnostic.primary.span.file)),
+            labels,
+            related,
+        }
+    }
+
+    fn from_error(error: &LoadError, sources: &SourceMap) -> Self {
+        let Some(span) = &error.span else {
+            let message = match &error.path {
+                Some(path) => format!("{}: {}", crate::source::display_path(path), error.message),
+                None => error.message.clone(),
+            };
+            return MietteReport {
+                message,
+                code: None,
+                severity: miette::Severity::Error,
+                help: None,
+                source: None,
+                labels: Vec::new(),
+                related: Vec::new(),
+            };
+        };
+        let primary = Label {
+            span: span.clone(),
+            message: "here".to_string(),
+        };
+        let (labels, related) = snippets(&primary, &error.related, sources);
+        let location = sources.get(span.file).line_col(span.range.start);
+        MietteReport {
+            message: format!(
+                "{}:{}:{}: {}",
+                sources.get(span.file).display_path(),
+                location.line,
+                location.column,
+                error.message
+            ),
+            code: None,
+            severity: miette::Severity::Error,
+            help: None,
+            source: Some(named_source(sources, span.file)),
+            labels,
+            related,
+        }
+    }
+}
+
+/// The labels in the primary label's file, and a related report for each other file.
+fn snippets(
+    primary: &Label,
+    secondary: &[Label],
+    sources: &SourceMap,
+) -> (Vec<LabeledSpan>, Vec<MietteReport>) {
+    let main = primary.span.file;
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(primary.message.clone()),
+        primary.span.range.clone(),
+    )];
+    labels.extend(
+        secondary
+            .iter()
+            .filter(|l| l.span.file == main)
+            .map(to_span),
+    );
+    let mut files: Vec<FileId> = Vec::new();
+    for label in secondary.iter().filter(|l| l.span.file != main) {
+        if !files.contains(&label.span.file) {
+            files.push(label.span.file);
+        }
+    }
+    let related = files
+        .into_iter()
+        .map(|file| MietteReport {
+            message: format!("in {}", sources.get(file).display_path()),
+            code: None,
+            severity: miette::Severity::Advice,
+            help: None,
+            source: Some(named_source(sources, file)),
+            labels: secondary
+                .iter()
+                .filter(|l| l.span.file == file)
+                .map(to_span)
+                .collect(),
+            related: Vec::new(),
+        })
+        .collect();
+    (labels, related)
+}
+
+fn to_span(label: &Label) -> LabeledSpan {
+    LabeledSpan::new_with_span(Some(label.message.clone()), label.span.range.clone())
+}
+
+fn named_source(sources: &SourceMap, file: FileId) -> Snippets {
+    let source = sources.get(file);
+    Snippets {
+        name: source.display_path(),
+        text: source.text.clone(),
+    }
+}
+
+/// A file for miette. It corrects miette 7.6's line count of a snippet (it counts from the top of
+/// the file), without which miette merges every label of a report into one long snippet instead
+/// of showing the lines around each.
+struct Snippets {
+    name: String,
+    text: Arc<str>,
+}
+
+impl miette::SourceCode for Snippets {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents =
+            self.text
+                .as_bytes()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        let line_count = contents.line_count().saturating_sub(contents.line()).max(1);
+        Ok(Box::new(
+            miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                contents.data(),
+                *contents.span(),
+                contents.line(),
+                contents.column(),
+                line_count,
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+impl fmt::Display for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteReport {}
+
+impl miette::Diagnostic for MietteReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<_>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty())
+            .then(|| Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)) as Box<_>)
+    }
+}

@@ -1,0 +1,122 @@
+use crate::compose::service::{CountField, SizeField};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::yaml::Node;
+
+use super::{Context, Rule, size};
+
+pub static RULE: Rule = Rule {
+    name: "mem-limit-conflict",
+    severity: Severity::Error,
+    summary: "`mem_limit` and `deploy.resources.limits.memory` (or `scale` and `deploy.replicas`) disagree",
+    doc: include_str!("../../lints/mem-limit-conflict.md"),
+    check,
+};
+
+const HELP: &str = "keep one of the two: `deploy.resources.limits.memory` is the Compose Specification's place for it, and it is honoured by Compose v1, v2 and Swarm";
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for service in &cx.project.services {
+        let memory = service.memory();
+        let limits = memory.deploy_limits;
+        let reservations = service
+            .node
+            .get_path(&["deploy", "resources", "reservations"])
+            .filter(|n| !n.is_null());
+        let pairs = [
+            (
+                "mem_limit",
+                &memory.mem_limit,
+                "deploy.resources.limits",
+                limits,
+                &memory.deploy_limit,
+            ),
+            (
+                "mem_reservation",
+                &memory.mem_reservation,
+                "deploy.resources.reservations",
+                reservations,
+                &memory.deploy_reservation,
+            ),
+        ];
+        for (legacy_name, legacy, block_name, block, deploy) in pairs {
+            if let Some(diagnostic) =
+                memory_conflict(cx, legacy_name, legacy, block_name, block, deploy)
+            {
+                out.push(diagnostic.with_service(&service.name));
+            }
+        }
+        if let (Some(scale), Some(replicas)) = (service.scale(), service.deploy_replicas()) {
+            if let Some(diagnostic) = count_conflict(cx, &scale, &replicas) {
+                out.push(diagnostic.with_service(&service.name));
+            }
+        }
+    }
+}
+
+/// Compose v2 compares the two in bytes once `mem_limit` is non-zero; a `deploy` block without
+/// `memory` counts as 0 (compose-go `loader/validate.go`).
+fn memory_conflict(
+    cx: &Context,
+    legacy_name: &str,
+    legacy: &Option<SizeField>,
+    block_name: &str,
+    block: Option<&Node>,
+    deploy: &Option<SizeField>,
+) -> Option<Diagnostic> {
+    let legacy = legacy.as_ref()?;
+    let legacy_bytes = *legacy.bytes.as_ref().ok().filter(|b| **b > 0)?;
+    let block = block?;
+    let legacy_text = size(super::written(cx, legacy.node), legacy_bytes);
+    let Some(deploy) = deploy else {
+        return Some(
+            RULE.on(
+                legacy.node,
+                format!("conflicts with `{block_name}`, which has no `memory`"),
+                format!(
+                    "`{legacy_name}: {}` is set beside a `{block_name}` block without `memory`: Compose v2 refuses the file (it compares {legacy_text} with 0) and Compose v1 drops the limit",
+                    super::written(cx, legacy.node),
+                ),
+            )
+            .with_node_label(block, format!("`{block_name}` without `memory`"))
+            .with_help(format!("move the value into `{block_name}.memory` and remove `{legacy_name}`")),
+        );
+    };
+    let deploy_bytes = *deploy.bytes.as_ref().ok()?;
+    if deploy_bytes == legacy_bytes {
+        return None;
+    }
+    let deploy_text = size(super::written(cx, deploy.node), deploy_bytes);
+    Some(
+        RULE.on(
+            deploy.node,
+            format!("{deploy_text} here"),
+            format!(
+                "`{legacy_name}` is {legacy_text} but `{block_name}.memory` is {deploy_text}: Compose v2 refuses the file (\"can't set distinct values\") and Compose v1 silently uses the `deploy` value"
+            ),
+        )
+        .with_node_label(legacy.node, format!("{legacy_text} here"))
+        .with_help(HELP),
+    )
+}
+
+fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Option<Diagnostic> {
+    let (Some(a), Some(b)) = (scale.value, replicas.value) else {
+        return None;
+    };
+    if a == b {
+        return None;
+    }
+    Some(
+        RULE.on(
+            replicas.node,
+            format!("{b} replicas here"),
+            format!(
+                "`scale: {}` and `deploy.replicas: {}` disagree: Compose v2 refuses the file (\"can't set distinct values\")",
+                super::written(cx, scale.node),
+                super::written(cx, replicas.node)
+            ),
+        )
+        .with_node_label(scale.node, format!("{a} here"))
+        .with_help("keep only `deploy.replicas`; `scale` is its older spelling"),
+    )
+}

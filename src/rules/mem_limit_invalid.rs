@@ -1,0 +1,99 @@
+use crate::compose::service::SizeField;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::units::{self, DOCKER_MIN_MEMORY};
+use crate::yaml::Resolved;
+
+use super::{Context, Rule};
+
+pub static RULE: Rule = Rule {
+    name: "mem-limit-invalid",
+    severity: Severity::Error,
+    summary: "A memory value Compose rejects, silently drops, or Docker refuses",
+    doc: include_str!("../../lints/mem-limit-invalid.md"),
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Every service, not just those that run: Compose reads the whole file.
+    for service in &cx.project.services {
+        let memory = service.memory();
+        let fields = [
+            ("mem_limit", &memory.mem_limit, false),
+            ("deploy.resources.limits.memory", &memory.deploy_limit, true),
+            ("mem_reservation", &memory.mem_reservation, false),
+            (
+                "deploy.resources.reservations.memory",
+                &memory.deploy_reservation,
+                true,
+            ),
+        ];
+        for (name, field, string_only) in fields {
+            let Some(field) = field else { continue };
+            let value = super::written(cx, field.node);
+            let problem = match (&field.bytes, field.node.resolve()) {
+                (_, Some(Resolved::Int(_) | Resolved::Float(_))) if string_only => Some((
+                    "must be a string".to_string(),
+                    format!(
+                        "`{name}` is written as a YAML number, which Compose rejects: it must be a string"
+                    ),
+                    format!(
+                        "write it as a size string, e.g. `{name}: \"{}\"`",
+                        suggest_string(&field.bytes)
+                    ),
+                )),
+                (Err(error), _) => Some((
+                    "invalid memory value".to_string(),
+                    format!("`{name}: {value}` is not a valid memory value: {error}"),
+                    "write a size such as `512m` or `1g` (b, k, m, g, t, p; 1024-based)"
+                        .to_string(),
+                )),
+                (Ok(0), _) if !is_explicit_zero(field) => Some((
+                    "truncated to 0 bytes".to_string(),
+                    format!(
+                        "`{name}: {value}` is read as 0 bytes (Compose truncates fractions of a byte), so the service silently gets no memory limit"
+                    ),
+                    "write the size with a unit, e.g. `512m` for half a gigabyte".to_string(),
+                )),
+                (Ok(bytes), _) if (1..DOCKER_MIN_MEMORY).contains(bytes) => Some((
+                    format!(
+                        "{}, below Docker's 6 MiB minimum",
+                        units::human_bytes(*bytes)
+                    ),
+                    format!(
+                        "`{name}: {value}` is {}: Docker refuses to start a container with less than 6 MiB",
+                        units::exact_bytes(*bytes)
+                    ),
+                    "use at least `6m`; most services need far more".to_string(),
+                )),
+                _ => None,
+            };
+            if let Some((label, message, help)) = problem {
+                out.push(
+                    RULE.on(field.node, label, message)
+                        .with_service(&service.name)
+                        .with_help(help),
+                );
+            }
+        }
+    }
+}
+
+/// `0`, `0m`, `0.0g`: zero written on purpose, which Compose reads as "no limit".
+pub fn is_explicit_zero(field: &SizeField) -> bool {
+    match (field.bytes.as_ref(), field.node.resolve()) {
+        (Ok(0), Some(Resolved::Int(0))) => true,
+        (Ok(0), Some(Resolved::Str(text))) => {
+            let number = text.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
+            number.parse::<f64>() == Ok(0.0)
+        }
+        _ => false,
+    }
+}
+
+/// The portable spelling of a byte count for a string field: `512m`, `1g`.
+fn suggest_string(bytes: &Result<u64, units::SizeError>) -> String {
+    match bytes {
+        Ok(b) if *b > 0 => units::compose_size(*b),
+        _ => "512m".to_string(),
+    }
+}

@@ -1,0 +1,40 @@
+use crate::diagnostic::{Diagnostic, Severity};
+
+use super::{Context, Rule, size};
+
+pub static RULE: Rule = Rule {
+    name: "mem-reservation-exceeds-limit",
+    severity: Severity::Error,
+    summary: "A memory reservation is larger than the memory limit",
+    doc: include_str!("../../lints/mem-reservation-exceeds-limit.md"),
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for service in &cx.project.services {
+        let memory = service.memory();
+        let (Some((limit, limit_field)), Some((reservation, reservation_field))) =
+            (memory.limit(), memory.reservation())
+        else {
+            continue;
+        };
+        if reservation <= limit {
+            continue;
+        }
+        let limit_text = size(super::written(cx, limit_field.node), limit);
+        let reservation_text = size(super::written(cx, reservation_field.node), reservation);
+        out.push(
+            RULE.on(
+                reservation_field.node,
+                format!("reservation {reservation_text}"),
+                format!(
+                    "service `{}` reserves {reservation_text}, more than its limit of {limit_text}: Docker refuses to start it (\"Minimum memory limit can not be less than memory reservation limit\")",
+                    service.name
+                ),
+            )
+            .with_node_label(limit_field.node, format!("limit {limit_text}"))
+            .with_service(&service.name)
+            .with_help("lower the reservation to at most the limit (a reservation is a soft floor, the limit a hard ceiling)"),
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! The rules: one file each, registered in [`RULES`]. A rule reads the project model and reports
+//! diagnostics; it never parses text or prints.
+
+use crate::compose::redis::Directive;
+use crate::compose::{Project, ProjectService};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::settings::Settings;
+use crate::source::{SourceMap, Span};
+use crate::units;
+use crate::yaml::Node;
+
+mod mem_limit_conflict;
+mod mem_limit_invalid;
+mod mem_limit_missing;
+mod mem_reservation_exceeds_limit;
+mod plan_ram_exceeded;
+mod postgres_setting_invalid;
+mod postgres_shared_buffers_ratio;
+mod redis_broker_eviction;
+mod redis_config_invalid;
+mod redis_maxmemory_exceeds_limit;
+mod redis_maxmemory_headroom;
+mod redis_maxmemory_missing;
+
+/// A rule: its stable public name, default severity, documentation and check.
+pub struct Rule {
+    /// The public ID, used in output, `--select`, suppressions and `lints/<name>.md`.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// The Markdown documentation, `lints/<name>.md`.
+    pub doc: &'static str,
+    pub check: fn(&Context, &mut Vec<Diagnostic>),
+}
+
+impl Rule {
+    /// A diagnostic of this rule on a span.
+    pub fn at(
+        &self,
+        span: Span,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(self.name, self.severity, span, label, message)
+    }
+
+    /// A diagnostic of this rule on a value, with labels on the aliases that carried it.
+    pub fn on(
+        &self,
+        node: &Node,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::on_node(self.name, self.severity, node, label, message)
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Every rule, sorted by name.
+pub static RULES: &[&Rule] = &[
+    &mem_limit_conflict::RULE,
+    &mem_limit_invalid::RULE,
+    &mem_limit_missing::RULE,
+    &mem_reservation_exceeds_limit::RULE,
+    &plan_ram_exceeded::RULE,
+    &postgres_setting_invalid::RULE,
+    &postgres_shared_buffers_ratio::RULE,
+    &redis_broker_eviction::RULE,
+    &redis_config_invalid::RULE,
+    &redis_maxmemory_exceeds_limit::RULE,
+    &redis_maxmemory_headroom::RULE,
+    &redis_maxmemory_missing::RULE,
+];
+
+pub fn find(name: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.name == name)
+}
+
+/// What a rule sees: the project, the settings of this run and the source text.
+pub struct Context<'a> {
+    pub project: &'a Project,
+    pub settings: &'a Settings,
+    pub sources: &'a SourceMap,
+}
+
+impl Context<'_> {
+    /// The services that will run with the active profiles and have at least one replica.
+    pub fn running(&self) -> impl Iterator<Item = &ProjectService> {
+        self.project
+            .services
+            .iter()
+            .filter(|s| self.settings.runs(s))
+    }
+}
+
+/// A size as written with its value: "`128m` (128 MiB)".
+fn size(written: &str, bytes: u64) -> String {
+    format!("`{written}` ({})", units::human_bytes(bytes))
+}
+
+/// A size with its exact bytes, for comparisons across programs whose units differ:
+/// "`100m` (100,000,000 B, 95.4 MiB)".
+fn exact_size(written: &str, bytes: u64) -> String {
+    format!(
+        "`{written}` ({}, {})",
+        units::exact_bytes(bytes),
+        units::human_bytes(bytes)
+    )
+}
+
+/// A scalar's value for messages (without YAML quotes); a collection's text as written.
+fn written<'a>(cx: &'a Context, node: &'a Node) -> &'a str {
+    node.as_str().unwrap_or_else(|| cx.sources.text(&node.span))
+}
+
+/// Redis reads `k`, `m` and `g` as powers of 1000 where Compose reads powers of 1024: say so when
+/// a value uses them.
+fn redis_unit_note(value: &str) -> &'static str {
+    let unit = value
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .to_ascii_lowercase();
+    if matches!(unit.as_str(), "k" | "m" | "g") {
+        " (Redis reads `k`, `m` and `g` as powers of 1000, unlike Compose: `kb`, `mb` and `gb` are the 1024-based units)"
+    } else {
+        ""
+    }
+}
+
+/// A running Redis with a container limit and a `maxmemory` Redis can read: what the
+/// `maxmemory` rules compare.
+struct RedisSizing<'a> {
+    service: &'a ProjectService,
+    maxmemory: u64,
+    directive: &'a Directive,
+    limit: u64,
+    limit_node: &'a Node,
+}
+
+fn redis_sizings<'a>(cx: &'a Context) -> impl Iterator<Item = RedisSizing<'a>> {
+    cx.running().filter_map(|service| {
+        let redis = service.redis.as_ref()?;
+        let directive = redis.maxmemory.as_ref()?;
+        let maxmemory = redis.maxmemory_bytes()?.ok()?;
+        let (limit, limit_node) = service
+            .memory()
+            .limit()
+            .map(|(bytes, field)| (bytes, field.node))?;
+        Some(RedisSizing {
+            service,
+            maxmemory,
+            directive,
+            limit,
+            limit_node,
+        })
+    })
+}
+
+/// Run every rule over a project; diagnostics come out in source order.
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for rule in RULES {
+        (rule.check)(cx, &mut diagnostics);
+    }
+    diagnostics.sort_by(|a, b| {
+        (a.primary.span.file, a.primary.span.range.start, a.rule).cmp(&(
+            b.primary.span.file,
+            b.primary.span.range.start,
+            b.rule,
+        ))
+    });
+    diagnostics.dedup();
+    diagnostics
+}

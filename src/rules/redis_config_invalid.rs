@@ -1,0 +1,66 @@
+use crate::diagnostic::{Diagnostic, Severity};
+
+use super::{Context, Rule};
+
+pub static RULE: Rule = Rule {
+    name: "redis-config-invalid",
+    severity: Severity::Error,
+    summary: "A `maxmemory` or `maxmemory-policy` value Redis refuses to start with",
+    doc: include_str!("../../lints/redis-config-invalid.md"),
+    check,
+};
+
+/// The policies Redis 7 accepts (case-insensitively).
+pub const POLICIES: [&str; 8] = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+];
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for service in &cx.project.services {
+        let Some(redis) = &service.redis else {
+            continue;
+        };
+        if let (Some(directive), Some(Err(error))) = (&redis.maxmemory, redis.maxmemory_bytes()) {
+            out.push(
+                RULE.at(
+                    directive.span.clone(),
+                    "Redis refuses this value",
+                    format!(
+                        "Redis refuses to start with `maxmemory {}`: {error}",
+                        directive.value
+                    ),
+                )
+                .with_service(&service.name)
+                .with_help("write an integer with a unit, e.g. `256mb`"),
+            );
+        }
+        if let Some(policy) = &redis.policy {
+            let name = policy.value.to_ascii_lowercase();
+            if !POLICIES.contains(&name.as_str()) {
+                let hint = match crate::closest(&name, POLICIES) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("valid policies are {}", POLICIES.join(", ")),
+                };
+                out.push(
+                    RULE.at(
+                        policy.span.clone(),
+                        "unknown policy",
+                        format!(
+                            "Redis refuses to start with `maxmemory-policy {}`: no such policy",
+                            policy.value
+                        ),
+                    )
+                    .with_service(&service.name)
+                    .with_help(hint),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::units;
+
+use super::{Context, Rule, exact_size};
+
+pub static RULE: Rule = Rule {
+    name: "redis-maxmemory-exceeds-limit",
+    severity: Severity::Error,
+    summary: "Redis `maxmemory` is not below the container's memory limit",
+    doc: include_str!("../../lints/redis-maxmemory-exceeds-limit.md"),
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for redis in super::redis_sizings(cx) {
+        if redis.maxmemory < redis.limit {
+            continue;
+        }
+        let suggestion = (redis.limit as f64 * cx.settings.redis_headroom.value) as u64;
+        out.push(
+            RULE.at(
+                redis.directive.span.clone(),
+                format!("maxmemory {}", units::human_bytes(redis.maxmemory)),
+                format!(
+                    "Redis maxmemory {} is not below the container limit {}: the kernel kills Redis before it ever evicts or refuses a write{}",
+                    exact_size(&redis.directive.value, redis.maxmemory),
+                    exact_size(super::written(cx, redis.limit_node), redis.limit),
+                    super::redis_unit_note(&redis.directive.value)
+                ),
+            )
+            .with_node_label(
+                redis.limit_node,
+                format!("container limit {}", units::human_bytes(redis.limit)),
+            )
+            .with_service(&redis.service.name)
+            .with_help(format!(
+                "set maxmemory to at most {:.0}% of the limit, e.g. `{}`, so that the fork for persistence and fragmentation fit in the container",
+                cx.settings.redis_headroom.value * 100.0,
+                units::redis_size(suggestion)
+            )),
+        );
+    }
+}

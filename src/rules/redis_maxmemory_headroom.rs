@@ -1,0 +1,47 @@
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::units;
+
+use super::{Context, Rule, exact_size};
+
+pub static RULE: Rule = Rule {
+    name: "redis-maxmemory-headroom",
+    severity: Severity::Warning,
+    summary: "Redis `maxmemory` leaves too little of the container limit for forks and fragmentation",
+    doc: include_str!("../../lints/redis-maxmemory-headroom.md"),
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let share = cx.settings.redis_headroom.value;
+    for redis in super::redis_sizings(cx) {
+        let allowed = (redis.limit as f64 * share) as u64;
+        if redis.maxmemory <= allowed || redis.maxmemory >= redis.limit {
+            continue;
+        }
+        let percent = redis.maxmemory as f64 * 100.0 / redis.limit as f64;
+        let limit_for_maxmemory = ((redis.maxmemory as f64 / share) as u64).div_ceil(1 << 20) << 20;
+        out.push(
+            RULE.at(
+                redis.directive.span.clone(),
+                format!("{percent:.0}% of the container limit"),
+                format!(
+                    "Redis maxmemory {} is {percent:.0}% of the container limit {}, above the {:.0}% share that leaves room for the fork of a background save or AOF rewrite, replication buffers and fragmentation{}",
+                    exact_size(&redis.directive.value, redis.maxmemory),
+                    exact_size(super::written(cx, redis.limit_node), redis.limit),
+                    share * 100.0,
+                    super::redis_unit_note(&redis.directive.value)
+                ),
+            )
+            .with_node_label(
+                redis.limit_node,
+                format!("container limit {}", units::human_bytes(redis.limit)),
+            )
+            .with_service(&redis.service.name)
+            .with_help(format!(
+                "lower maxmemory to `{}` or raise the container limit to at least `{}`",
+                units::redis_size(allowed),
+                units::compose_size(limit_for_maxmemory)
+            )),
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! What a lint run is configured with: the command line, then the compose file's own
+//! `x-orion-lint:` block, then defaults.
+
+use crate::compose::{LoadError, Project, Service};
+use crate::plans::{self, Plan};
+use crate::source::Span;
+use crate::units;
+use crate::yaml::{Node, Resolved};
+
+/// The memory a server needs beyond its containers (kernel, dockerd, sshd, page cache) when no
+/// other value is configured. 512 MiB is what the Hetzner guides and our own measurements of a
+/// CAX11 leave free; see `lints/plan-ram-exceeded.md`.
+pub const DEFAULT_OS_RESERVE: u64 = 512 * 1024 * 1024;
+
+/// The share of its container limit Redis `maxmemory` may take by default: the rest covers the
+/// fork for RDB/AOF rewrites and fragmentation (AWS ElastiCache reserves 25% by default).
+pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
+
+/// The keys of the `x-orion-lint:` block.
+pub const KEYS: [&str; 4] = ["plan", "os-reserve", "redis-headroom", "profiles"];
+
+/// Options given on the command line, which win over the compose file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub plan: Option<String>,
+    pub os_reserve: Option<String>,
+    pub redis_headroom: Option<String>,
+    /// `--profile`: empty means every profile.
+    pub profiles: Vec<String>,
+}
+
+/// Where a setting's value came from, for messages.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    Default,
+    CommandLine,
+    /// The value in the compose file's `x-orion-lint:` block.
+    File(Span),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub plan: Option<Setting<&'static Plan>>,
+    pub os_reserve: Setting<u64>,
+    /// A fraction of the container limit, e.g. 0.75.
+    pub redis_headroom: Setting<f64>,
+    /// The active profiles, or `None` to evaluate every service (the worst case).
+    pub profiles: Option<Vec<String>>,
+}
+
+impl Settings {
+    /// Whether a service runs with these settings' profiles (`docker compose --profile`): a
+    /// service without profiles always runs; `*` enables every profile.
+    pub fn is_enabled(&self, service: &Service) -> bool {
+        let Some(active) = &self.profiles else {
+            return true;
+        };
+        let profiles = service.profiles();
+        profiles.is_empty()
+            || active.iter().any(|a| a == "*")
+            || profiles.iter().any(|p| active.iter().any(|a| a == p))
+    }
+
+    /// Whether a service will run at all: enabled and with at least one replica.
+    pub fn runs(&self, service: &Service) -> bool {
+        self.is_enabled(service) && service.replicas() > 0
+    }
+
+    /// Resolve the settings of a project.
+    pub fn resolve(overrides: &Overrides, project: &Project) -> Result<Settings, LoadError> {
+        let block = project.root.get("x-orion-lint").filter(|b| !b.is_null());
+        if let Some(block) = block {
+            check_keys(block)?;
+        }
+        let from_file = |key: &str| block.and_then(|b| b.get(key)).filter(|n| !n.is_null());
+
+        let plan = choose(
+            overrides.plan.as_deref(),
+            from_file("plan"),
+            |value, node| {
+                let name = match value {
+                    Resolved::Str(name) => name,
+                    _ => "",
+                };
+                plan_by_name(name, node)
+            },
+        )?;
+        let os_reserve = choose(
+            overrides.os_reserve.as_deref(),
+            from_file("os-reserve"),
+            reserve_bytes,
+        )?
+        .unwrap_or(Setting {
+            value: DEFAULT_OS_RESERVE,
+            origin: Origin::Default,
+        });
+        let redis_headroom = choose(
+            overrides.redis_headroom.as_deref(),
+            from_file("redis-headroom"),
+            ratio,
+        )?
+        .unwrap_or(Setting {
+            value: DEFAULT_REDIS_HEADROOM,
+            origin: Origin::Default,
+        });
+        let profiles = if !overrides.profiles.is_empty() {
+            Some(overrides.profiles.clone())
+        } else {
+            from_file("profiles").map(profile_list).transpose()?
+        };
+        Ok(Settings {
+            plan,
+            os_reserve,
+            redis_headroom,
+            profiles,
+        })
+    }
+}
+
+/// A setting from the command line, else from the `x-orion-lint` block, read by `parse`.
+fn choose<T>(
+    command_line: Option<&str>,
+    file: Option<&Node>,
+    parse: impl Fn(&Resolved<'_>, Option<&Node>) -> Result<T, LoadError>,
+) -> Result<Option<Setting<T>>, LoadError> {
+    Ok(match (command_line, file) {
+        (Some(text), _) => Some(Setting {
+            value: parse(&Resolved::Str(text), None)?,
+            origin: Origin::CommandLine,
+        }),
+        (None, Some(node)) => Some(Setting {
+            value: parse(&node.resolve().unwrap_or(Resolved::Null), Some(node))?,
+            origin: Origin::File(node.span.clone()),
+        }),
+        (None, None) => None,
+    })
+}
+
+fn invalid(node: Option<&Node>, message: String) -> LoadError {
+    match node {
+        Some(node) => LoadError::at(node.span.clone(), message),
+        None => LoadError {
+            message,
+            path: None,
+            span: None,
+            related: Vec::new(),
+        },
+    }
+}
+
+fn check_keys(block: &Node) -> Result<(), LoadError> {
+    let Some(entries) = block.as_map() else {
+        return Err(invalid(
+            Some(block),
+            format!(
+                "`x-orion-lint` must be a mapping such as `{{plan: cax11}}`, not {}",
+                block.kind_name()
+            ),
+        ));
+    };
+    for entry in entries {
+        let key = entry.key.as_str().unwrap_or_default();
+        if !KEYS.contains(&key) {
+            let hint = match crate::closest(key, KEYS) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "valid keys are {}",
+                    KEYS.map(|k| format!("`{k}`")).join(", ")
+                ),
+            };
+            return Err(invalid(
+                Some(&entry.key),
+                format!("unknown key `{key}` in `x-orion-lint`: {hint}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn plan_by_name(name: &str, node: Option<&Node>) -> Result<&'static Plan, LoadError> {
+    plans::find(name).ok_or_else(|| {
+        let hint = match plans::suggest(name) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => "run `orion-lint plans` to list the plans orion-lint knows".to_string(),
+        };
+        invalid(node, format!("unknown plan `{name}`: {hint}"))
+    })
+}
+
+fn reserve_bytes(value: &Resolved<'_>, node: Option<&Node>) -> Result<u64, LoadError> {
+    let bytes = match value {
+        Resolved::Int(i) => u64::try_from(*i).map_err(|_| "it is negative".to_string()),
+        Resolved::Str(text) => units::compose_bytes(text).map_err(|e| e.message),
+        _ => Err("it is not a size".to_string()),
+    };
+    bytes.map_err(|why| {
+        invalid(
+            node,
+            format!("invalid OS reserve: {why}; write a size such as `512m` or `1g`"),
+        )
+    })
+}
+
+fn ratio(value: &Resolved<'_>, node: Option<&Node>) -> Result<f64, LoadError> {
+    let parsed = match value {
+        Resolved::Str(text) => match text.trim().strip_suffix('%') {
+            Some(percent) => percent.trim().parse::<f64>().ok().map(|p| p / 100.0),
+            None => text.trim().parse::<f64>().ok(),
+        },
+        Resolved::Float(f) => Some(*f),
+        Resolved::Int(i) => Some(*i as f64),
+        _ => None,
+    };
+    parsed
+        .filter(|r| *r > 0.0 && *r < 1.0)
+        .ok_or_else(|| {
+            invalid(
+                node,
+                "invalid Redis headroom: write the share of the container limit that maxmemory may use, between 0 and 1 or as a percentage, e.g. `75%` or `0.75`".to_string(),
+            )
+        })
+}
+
+fn profile_list(node: &Node) -> Result<Vec<String>, LoadError> {
+    let items = node.as_seq().ok_or_else(|| {
+        invalid(
+            Some(node),
+            "`profiles` in `x-orion-lint` must be a list such as `[full]`".to_string(),
+        )
+    })?;
+    Ok(items
+        .iter()
+        .filter_map(|i| i.as_str().map(str::to_string))
+        .collect())
+}

@@ -1,0 +1,345 @@
+//! The command line: exit codes, output formats and error messages, through the real binary.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn orion() -> Command {
+    let mut cmd = Command::cargo_bin("orion-lint").expect("binary is built");
+    cmd.env("COLUMNS", "100").env_remove("NO_COLOR");
+    cmd
+}
+
+fn json(args: &[&str]) -> (Value, i32) {
+    let output = orion()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (value, output.status.code().expect("exit code"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_clean_file_exits_zero() {
+    let output = orion()
+        .args(["testdata/orion-cax21", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "No problems found in 1 project.\n"
+    );
+}
+
+#[test]
+fn warnings_alone_exit_zero_and_errors_exit_one() {
+    let (report, code) = json(&["testdata/orion"]);
+    assert_eq!(code, 0, "{report}");
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["redis-maxmemory-headroom", "redis-broker-eviction"]);
+    let (_, code) = json(&["testdata/mistakes"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_diagnostics_carry_exact_positions() {
+    let (report, _) = json(&["testdata/orion/docker-compose.yml"]);
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["rule"], "redis-maxmemory-headroom");
+    assert_eq!(first["severity"], "warning");
+    assert_eq!(first["path"], "testdata/orion/docker-compose.yml");
+    assert_eq!(first["service"], "redis");
+    let text = std::fs::read_to_string("testdata/orion/docker-compose.yml").unwrap();
+    let line = text
+        .lines()
+        .nth(first["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    let (start, end) = (
+        first["column"].as_u64().unwrap() as usize - 1,
+        first["end_column"].as_u64().unwrap() as usize - 1,
+    );
+    assert_eq!(
+        &line[start..end],
+        "100mb",
+        "the primary span is exactly the value"
+    );
+    assert_eq!(first["labels"][0]["message"], "container limit 128 MiB");
+    assert_eq!(report["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn invalid_yaml_exits_two_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  api:\n    image: [unclosed\n",
+    );
+    let output = orion().arg(&file).arg("--color=never").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("compose.yaml:4:1: invalid YAML"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn duplicate_keys_exit_two_with_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  api:\n    image: a\n    mem_limit: 1g\n    mem_limit: 2g\n",
+    );
+    let output = orion().arg(&file).arg("--color=never").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("compose.yaml:5:5: duplicate key `mem_limit`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("first defined here"), "{stderr}");
+}
+
+#[test]
+fn missing_paths_and_bad_input_exit_two() {
+    let output = orion().arg("does/not/exist.yml").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("does/not/exist.yml: cannot read this path")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("compose.yaml");
+    std::fs::write(&binary, b"services:\n  a:\n    image: \xff\n").unwrap();
+    let output = orion().arg(&binary).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not UTF-8"));
+
+    let list = write(dir.path(), "docker-compose.yml", "- a\n- b\n");
+    let output = orion().arg(&list).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must be a mapping"));
+}
+
+#[test]
+fn an_unknown_plan_exits_two_with_a_suggestion() {
+    let output = orion()
+        .args(["testdata/orion", "--plan", "cax12"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown plan `cax12`: did you mean `cax11`?"),
+        "{stderr}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "x-orion-lint:\n  plan: cax12\nservices:\n  a:\n    image: x\n    mem_limit: 1g\n",
+    );
+    let output = orion().arg(&file).arg("--color=never").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("compose.yaml:2:9: unknown plan `cax12`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_settings_keys_are_errors_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "x-orion-lint:\n  os_reserve: 1g\nservices:\n  a:\n    image: x\n    mem_limit: 1g\n",
+    );
+    let output = orion().arg(&file).arg("--color=never").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("compose.yaml:2:3: unknown key `os_reserve` in `x-orion-lint`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean"), "{stderr}");
+    assert!(stderr.contains("`os-reserve`?"), "{stderr}");
+}
+
+#[test]
+fn the_plan_on_the_command_line_enables_the_budget_rule() {
+    let (report, code) = json(&["testdata/orion-cax21", "--plan", "cax11"]);
+    assert_eq!(code, 1);
+    let plan = &report["diagnostics"][0];
+    assert_eq!(plan["rule"], "plan-ram-exceeded");
+    assert!(
+        plan["message"].as_str().unwrap().contains(
+            "4.1 GiB and the OS needs 512 MiB: 4.6 GiB in all, more than the 4 GiB of RAM of CAX11"
+        ),
+        "{plan}"
+    );
+    assert_eq!(plan["service"], Value::Null);
+}
+
+#[test]
+fn profiles_narrow_what_runs() {
+    // By default every service counts (2,688 MiB); with a profile that no service has, only the
+    // services without profiles do (1,792 MiB), as `docker compose up` would start them.
+    let (all, _) = json(&["testdata/orion", "--plan", "cpx11"]);
+    assert!(
+        message(&all, "plan-ram-exceeded").contains("may use 2.6 GiB"),
+        "{all}"
+    );
+    let (default, _) = json(&["testdata/orion", "--plan", "cpx11", "--profile", "none"]);
+    assert!(
+        message(&default, "plan-ram-exceeded").contains("may use 1.8 GiB"),
+        "{default}"
+    );
+}
+
+/// The message of the first finding of a rule.
+fn message(report: &Value, rule: &str) -> String {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {report}"))["message"]
+        .as_str()
+        .expect("message")
+        .to_string()
+}
+
+#[test]
+fn budget_json_lists_every_service() {
+    let output = orion()
+        .args(["budget", "testdata/orion", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let budget: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let project = &budget["projects"][0];
+    assert_eq!(project["plan"]["name"], "cax11");
+    assert_eq!(project["containers_bytes"], 2688u64 << 20);
+    assert_eq!(project["os_reserve_bytes"], 512u64 << 20);
+    assert_eq!(project["remaining_bytes"], (4096u64 - 2688 - 512) << 20);
+    assert_eq!(project["smallest_fitting_plan"], "cax11");
+    let services = project["services"].as_array().unwrap();
+    assert_eq!(services.len(), 12);
+    let flower = services.iter().find(|s| s["name"] == "flower").unwrap();
+    assert_eq!(flower["limit_bytes"], 192u64 << 20);
+    assert_eq!(flower["replicas"], 1);
+    assert_eq!(flower["profiles"], serde_json::json!(["full"]));
+}
+
+#[test]
+fn budget_text_shows_bars_totals_and_the_smallest_plan() {
+    let output = orion()
+        .args(["budget", "testdata/overcommitted"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("CAX11 (2 vCPU, 4 GiB RAM), all profiles"),
+        "{text}"
+    );
+    assert!(text.contains("OVER by 2 GiB"), "{text}");
+    assert!(text.contains("smallest plan that fits: CAX21"), "{text}");
+    assert!(
+        text.contains("without a memory limit (not counted, so the total is a lower bound): redis"),
+        "{text}"
+    );
+    assert!(text.contains('█'), "{text}");
+}
+
+#[test]
+fn rules_explain_and_plans() {
+    let output = orion().arg("rules").output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("redis-maxmemory-headroom") && l.contains("warning"))
+    );
+    let output = orion()
+        .args(["explain", "plan-ram-exceeded"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        std::fs::read_to_string("lints/plan-ram-exceeded.md").unwrap()
+    );
+    let output = orion()
+        .args(["explain", "plan-ram-exeeded"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `plan-ram-exceeded`?"));
+    let output = orion()
+        .args(["plans", "--format", "json"])
+        .output()
+        .unwrap();
+    let plans: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let cax21 = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cax21")
+        .unwrap();
+    assert_eq!(cax21["ram_bytes"], 8u64 << 30);
+}
+
+#[test]
+fn check_is_an_explicit_alias_of_the_default_command() {
+    let default = orion()
+        .args(["testdata/orion", "--format", "json"])
+        .output()
+        .unwrap();
+    let check = orion()
+        .args(["check", "testdata/orion", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(default.stdout, check.stdout);
+}
+
+#[test]
+fn no_color_output_has_no_escape_codes() {
+    let output = orion()
+        .arg("testdata/orion")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    let output = orion()
+        .args(["testdata/orion", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(output.stdout).unwrap().contains('\u{1b}'));
+}

@@ -1,0 +1,144 @@
+//! The rule documentation is executed: every `yaml bad` example in `lints/<rule>.md` must make
+//! that rule fire, every `yaml good` example must lint clean, and rules and docs match one to one.
+
+use std::path::Path;
+
+use orion_lint::lint::{self, Target};
+use orion_lint::rules::RULES;
+use orion_lint::settings::Overrides;
+
+/// The fenced code blocks of a Markdown document, with their info string and first line number.
+fn code_blocks(markdown: &str) -> Vec<(String, String, usize)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String, usize)> = None;
+    for (number, line) in markdown.lines().enumerate() {
+        match (&mut current, line.strip_prefix("```")) {
+            (None, Some(info)) => {
+                current = Some((info.trim().to_string(), String::new(), number + 2))
+            }
+            (Some(_), Some("")) => blocks.push(current.take().expect("inside a block")),
+            (Some((_, body, _)), _) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    assert!(current.is_none(), "unterminated code block");
+    blocks
+}
+
+/// The rules that fire on a compose file.
+fn lint_example(yaml: &str) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, yaml).expect("write example");
+    let report = lint::lint(&Target::Files(vec![file]), &Overrides::default());
+    assert!(
+        report.errors.is_empty(),
+        "example does not load: {:?}",
+        report.errors
+    );
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule.to_string(), d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn every_rule_has_a_doc_and_every_doc_a_rule() {
+    let mut doc_names: Vec<String> = std::fs::read_dir("lints")
+        .expect("lints/ exists")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .into_string()
+                .expect("UTF-8 name")
+        })
+        .filter_map(|n| n.strip_suffix(".md").map(str::to_string))
+        .collect();
+    doc_names.sort();
+    let rule_names: Vec<String> = RULES.iter().map(|r| r.name.to_string()).collect();
+    assert_eq!(
+        doc_names, rule_names,
+        "lints/*.md and the rule registry differ"
+    );
+    let mut sorted = rule_names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, rule_names, "RULES must be sorted and unique");
+}
+
+#[test]
+fn docs_state_the_rule_name_and_severity() {
+    for rule in RULES {
+        let on_disk = std::fs::read_to_string(Path::new("lints").join(format!("{}.md", rule.name)))
+            .expect("doc exists");
+        assert_eq!(
+            rule.doc, on_disk,
+            "{}: the binary embeds a stale doc",
+            rule.name
+        );
+        let mut lines = rule.doc.lines();
+        assert_eq!(lines.next(), Some(format!("# {}", rule.name).as_str()));
+        let severity = format!("**Severity:** {}", rule.severity);
+        assert!(
+            rule.doc.lines().any(|l| l == severity),
+            "{}: doc must say `{severity}`",
+            rule.name
+        );
+        for section in ["## What it does", "## Why it matters", "## Example"] {
+            assert!(
+                rule.doc.contains(section),
+                "{}: missing `{section}`",
+                rule.name
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
+    for rule in RULES {
+        let blocks = code_blocks(rule.doc);
+        let bad: Vec<_> = blocks
+            .iter()
+            .filter(|(info, _, _)| info == "yaml bad")
+            .collect();
+        let good: Vec<_> = blocks
+            .iter()
+            .filter(|(info, _, _)| info == "yaml good")
+            .collect();
+        assert!(!bad.is_empty(), "{}: no `yaml bad` example", rule.name);
+        assert!(!good.is_empty(), "{}: no `yaml good` example", rule.name);
+        for (_, yaml, line) in bad {
+            let found = lint_example(yaml);
+            assert!(
+                found.iter().any(|(r, _)| r == rule.name),
+                "lints/{}.md:{line}: the bad example does not fire the rule; it gives {found:?}",
+                rule.name
+            );
+        }
+        for (_, yaml, line) in good {
+            let found = lint_example(yaml);
+            assert!(
+                found.is_empty(),
+                "lints/{}.md:{line}: the good example is not clean: {found:?}",
+                rule.name
+            );
+        }
+    }
+}
+
+#[test]
+fn code_blocks_are_found() {
+    let blocks = code_blocks("text\n```yaml bad\na: 1\n```\n```yaml good\nb: 2\n```\n");
+    assert_eq!(
+        blocks,
+        vec![
+            ("yaml bad".to_string(), "a: 1\n".to_string(), 3),
+            ("yaml good".to_string(), "b: 2\n".to_string(), 6)
+        ]
+    );
+}
