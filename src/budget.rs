@@ -7,8 +7,10 @@ use crate::settings::Settings;
 #[derive(Debug)]
 pub struct Row<'p> {
     pub service: &'p ProjectService,
-    /// The effective memory limit of one container, `None` if unlimited.
+    /// The effective memory limit of one container, `None` if unlimited or unknown.
     pub limit: Option<u64>,
+    /// The limit depends on an unset variable.
+    pub unknown: bool,
     pub replicas: u64,
     /// Whether the service runs with the active profiles (and has replicas).
     pub runs: bool,
@@ -38,11 +40,15 @@ impl<'p> Budget<'p> {
         let rows = project
             .services
             .iter()
-            .map(|service| Row {
-                service,
-                limit: service.memory().limit().map(|(bytes, _)| bytes),
-                replicas: service.replicas(),
-                runs: settings.runs(service),
+            .map(|service| {
+                let memory = service.memory();
+                Row {
+                    service,
+                    limit: memory.limit().map(|(bytes, _)| bytes),
+                    unknown: memory.limit_is_unknown(),
+                    replicas: service.replicas(),
+                    runs: settings.runs(service),
+                }
             })
             .collect();
         Budget {
@@ -65,7 +71,8 @@ impl<'p> Budget<'p> {
         self.containers().saturating_add(self.os_reserve)
     }
 
-    /// Services that run without a memory limit: with any, the total is only a lower bound.
+    /// Services that run without a memory limit, or with an unknown one: with any, the total is
+    /// only a lower bound.
     pub fn unlimited(&self) -> Vec<&Row<'p>> {
         self.rows
             .iter()

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::compose::LoadOptions;
 use crate::diagnostic::Severity;
 use crate::lint::{self, Report, Target};
 use crate::render::{self, Human, Json, Renderer};
@@ -50,8 +51,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ProjectArgs {
-    /// Files or directories to lint; directories are searched for compose files. Default: the
-    /// current directory.
+    /// Files or directories to lint; directories are searched for compose files. Default:
+    /// `COMPOSE_FILE` if set, else the current directory.
     paths: Vec<PathBuf>,
 
     /// Compose files of one project, merged in order like `docker compose -f`.
@@ -79,16 +80,37 @@ struct ProjectArgs {
     /// The share of its container limit Redis `maxmemory` may use, e.g. `75%` (the default).
     #[arg(long, value_name = "SHARE")]
     redis_headroom: Option<String>,
+
+    /// Variables for interpolation, read instead of the project's `.env` (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_files: Vec<PathBuf>,
 }
 
 impl ProjectArgs {
+    /// The files to lint: `-f` files, else the paths, else `COMPOSE_FILE` as Compose reads it,
+    /// else the current directory.
     fn target(&self) -> Target {
         if !self.files.is_empty() {
-            Target::Files(self.files.clone())
-        } else if self.paths.is_empty() {
-            Target::Paths(vec![PathBuf::from(".")])
-        } else {
-            Target::Paths(self.paths.clone())
+            return Target::Files(self.files.clone());
+        }
+        if !self.paths.is_empty() {
+            return Target::Paths(self.paths.clone());
+        }
+        match std::env::var("COMPOSE_FILE").ok().filter(|f| !f.is_empty()) {
+            Some(list) => {
+                let separator =
+                    std::env::var("COMPOSE_PATH_SEPARATOR").unwrap_or_else(|_| ":".to_string());
+                Target::Files(list.split(separator.as_str()).map(PathBuf::from).collect())
+            }
+            None => Target::Paths(vec![PathBuf::from(".")]),
+        }
+    }
+
+    /// What the compose files are read with: this process's environment, as Compose reads it.
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            environment: std::env::vars().collect(),
+            env_files: self.env_files.clone(),
         }
     }
 
@@ -208,7 +230,11 @@ fn terminal_width() -> usize {
 }
 
 fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
-    let report = lint::lint(&args.project.target(), &args.project.overrides());
+    let report = lint::lint(
+        &args.project.target(),
+        &args.project.load_options(),
+        &args.project.overrides(),
+    );
     print_errors(&report.errors, &report.sources, human)?;
     let mut stdout = io::stdout().lock();
     match args.format {
@@ -243,21 +269,13 @@ fn print_errors(
 }
 
 fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
-    let overrides = args.project.overrides();
     let mut sources = SourceMap::default();
-    let mut errors = Vec::new();
-    let mut loaded = Vec::new();
-    match args.project.target().projects() {
-        Ok(projects) => {
-            for files in projects {
-                match lint::load_project(&files, &overrides, &mut sources) {
-                    Ok(project) => loaded.push(project),
-                    Err(e) => errors.push(e),
-                }
-            }
-        }
-        Err(e) => errors.push(e),
-    }
+    let (loaded, errors) = lint::load_all(
+        &args.project.target(),
+        &args.project.load_options(),
+        &args.project.overrides(),
+        &mut sources,
+    );
     let budgets: Vec<_> = loaded
         .iter()
         .map(|p| (crate::budget::Budget::new(&p.project, &p.settings), p))

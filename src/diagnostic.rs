@@ -81,7 +81,8 @@ impl Diagnostic {
         label: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        let mut diagnostic = Diagnostic::new(rule, severity, node.span.clone(), label, message);
+        let mut diagnostic =
+            Diagnostic::new(rule, severity, node.edit_span().clone(), label, message);
         diagnostic.add_via(node);
         diagnostic
     }
@@ -103,12 +104,26 @@ impl Diagnostic {
 
     /// A secondary label on a node, plus labels for the aliases that carried it.
     pub fn with_node_label(mut self, node: &Node, message: impl Into<String>) -> Self {
-        self.push_label(node.span.clone(), message.into());
+        self.push_label(node.edit_span().clone(), message.into());
         self.add_via(node);
         self
     }
 
+    /// Labels on where a value is used when it is written elsewhere: the `${...}` that
+    /// interpolates it, and the aliases, merge keys and `extends` that carried it.
     fn add_via(&mut self, node: &Node) {
+        // A default inside `${...}` is visibly part of the value; a `.env` line is elsewhere.
+        let elsewhere = |source: &Span| {
+            source.file != node.span.file
+                || !(node.span.range.start <= source.range.start
+                    && source.range.end <= node.span.range.end)
+        };
+        if let Some(substitution) = node
+            .substitution()
+            .filter(|s| s.source.as_ref().is_some_and(elsewhere))
+        {
+            self.push_label(node.span.clone(), substitution.description.clone());
+        }
         for site in &node.via {
             self.push_label(site.clone(), "used here".to_string());
         }

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::compose::{self, LoadError, Project};
+use crate::compose::{self, LoadError, LoadOptions, Project};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Context};
 use crate::settings::{Overrides, Settings};
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 
 /// What a lint run found, and the files it read (for rendering).
 #[derive(Debug, Default)]
@@ -57,37 +57,57 @@ pub struct LoadedProject {
 /// Load a project and resolve its settings.
 pub fn load_project(
     files: &[PathBuf],
+    options: &LoadOptions,
     overrides: &Overrides,
     sources: &mut SourceMap,
 ) -> Result<LoadedProject, LoadError> {
-    let project = compose::load(files, sources)?;
+    let project = compose::load(files, options, sources)?;
     let settings = Settings::resolve(overrides, &project)?;
     Ok(LoadedProject { project, settings })
 }
 
-/// Lint every project of a target.
-pub fn lint(target: &Target, overrides: &Overrides) -> Report {
-    let mut report = Report::default();
-    let projects = match target.projects() {
-        Ok(projects) => projects,
-        Err(error) => {
-            report.errors.push(error);
-            return report;
-        }
-    };
-    for files in projects {
-        match load_project(&files, overrides, &mut report.sources) {
-            Ok(loaded) => {
-                let cx = Context {
-                    project: &loaded.project,
-                    settings: &loaded.settings,
-                    sources: &report.sources,
-                };
-                report.diagnostics.extend(rules::check(&cx));
-                report.projects += 1;
+/// Load every project of a target. A project whose main file another project includes or
+/// extends is part of that project, not one of its own.
+pub fn load_all(
+    target: &Target,
+    options: &LoadOptions,
+    overrides: &Overrides,
+    sources: &mut SourceMap,
+) -> (Vec<LoadedProject>, Vec<LoadError>) {
+    let mut errors = Vec::new();
+    let mut loaded = Vec::new();
+    match target.projects() {
+        Ok(projects) => {
+            for files in projects {
+                match load_project(&files, options, overrides, sources) {
+                    Ok(project) => loaded.push(project),
+                    Err(error) => errors.push(error),
+                }
             }
-            Err(error) => report.errors.push(error),
         }
+        Err(error) => errors.push(error),
     }
+    let imported: Vec<FileId> = loaded
+        .iter()
+        .flat_map(|p| p.project.imported.iter().copied())
+        .collect();
+    loaded.retain(|p| !imported.contains(&p.project.main_file()));
+    (loaded, errors)
+}
+
+/// Lint every project of a target.
+pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Report {
+    let mut report = Report::default();
+    let (projects, errors) = load_all(target, options, overrides, &mut report.sources);
+    report.errors = errors;
+    for loaded in &projects {
+        let cx = Context {
+            project: &loaded.project,
+            settings: &loaded.settings,
+            sources: &report.sources,
+        };
+        report.diagnostics.extend(rules::check(&cx));
+    }
+    report.projects = projects.len();
     report
 }

@@ -50,7 +50,9 @@ pub struct Settings {
     pub os_reserve: Setting<u64>,
     /// A fraction of the container limit, e.g. 0.75.
     pub redis_headroom: Setting<f64>,
-    /// The active profiles, or `None` to evaluate every service (the worst case).
+    /// The active profiles, or `None` to evaluate every service (the worst case). From
+    /// `--profile`, else `x-orion-lint: {profiles: [...]}`, else `COMPOSE_PROFILES` (process
+    /// environment or the project's `.env`), as `docker compose up` would use it.
     pub profiles: Option<Vec<String>>,
 }
 
@@ -112,7 +114,10 @@ impl Settings {
         let profiles = if !overrides.profiles.is_empty() {
             Some(overrides.profiles.clone())
         } else {
-            from_file("profiles").map(profile_list).transpose()?
+            match from_file("profiles").map(profile_list).transpose()? {
+                Some(profiles) => Some(profiles),
+                None => project.compose_profiles.clone(),
+            }
         };
         Ok(Settings {
             plan,

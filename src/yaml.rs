@@ -52,6 +52,25 @@ pub struct Scalar {
     pub style: Style,
     /// `!!str` and friends: a core-schema tag that forces the type.
     pub core_tag: Option<String>,
+    /// Set when `text` is the result of Compose interpolation (`${VAR:-default}`).
+    pub substitution: Option<Box<Substitution>>,
+}
+
+/// How an interpolated value was made: what was written and where the text a person edits is,
+/// when it is not the scalar itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Substitution {
+    /// The scalar's text before interpolation.
+    pub written: String,
+    /// Where the value's text comes from: the default inside `${...}` or the `.env` line that sets
+    /// the variable; `None` when it is assembled from several pieces or comes from the process
+    /// environment.
+    pub source: Option<Span>,
+    /// Where the value comes from, said at the place it is used, e.g. "`API_MEM` is not set:
+    /// its default is used".
+    pub description: String,
+    /// Variables that were unset without a default: the value is not what the author meant.
+    pub unset: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +142,24 @@ impl Node {
         path.iter().try_fold(self, |node, key| node.get(key))
     }
 
+    /// The text a person edits to change this value: the scalar itself, or the default inside
+    /// `${...}` or the `.env` line it was interpolated from.
+    pub fn edit_span(&self) -> &Span {
+        self.substitution()
+            .and_then(|s| s.source.as_ref())
+            .unwrap_or(&self.span)
+    }
+
+    pub fn substitution(&self) -> Option<&Substitution> {
+        self.as_scalar().and_then(|s| s.substitution.as_deref())
+    }
+
+    /// Whether the value depends on a variable that is not set: Compose would use an empty
+    /// string, so what the author meant is unknown.
+    pub fn is_unknown(&self) -> bool {
+        self.substitution().is_some_and(|s| !s.unset.is_empty())
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.resolve(), Some(Resolved::Null))
     }
@@ -151,6 +188,11 @@ impl Node {
 impl Scalar {
     pub fn resolve(&self) -> Resolved<'_> {
         let text = self.text.as_str();
+        // Compose types values before interpolating them: what `${...}` produces is a string,
+        // which Compose then casts to the field's type.
+        if self.substitution.is_some() {
+            return Resolved::Str(text);
+        }
         match self.core_tag.as_deref() {
             Some("!!str") => return Resolved::Str(text),
             Some("!!int") => {
@@ -231,7 +273,46 @@ fn is_yaml_float(text: &str) -> bool {
 
 /// Parse every document of a YAML stream.
 pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, YamlError> {
-    Builder::new(file, text).run()
+    let mut patched = std::borrow::Cow::Borrowed(text);
+    loop {
+        match Builder::new(file, &patched).run() {
+            Err(error) if error.message.ends_with("invalid indentation") => {
+                match join_closing_bracket(&patched, error.span.range.start) {
+                    Some(fixed) => patched = std::borrow::Cow::Owned(fixed),
+                    None => return Err(error),
+                }
+            }
+            result => return result,
+        }
+    }
+}
+
+/// go-yaml (and so Compose) accepts a flow collection closed at its key's indentation:
+/// ```yaml
+/// command: [
+///   "start"
+/// ]
+/// ```
+/// saphyr refuses it. Joining that `]` (or `}`) to the previous line, by turning the line break
+/// before it into spaces, makes it acceptable without moving a byte, so spans stay exact.
+fn join_closing_bracket(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at].rfind('\n')? + 1;
+    let rest = &text[line_start..];
+    let indent = rest.len() - rest.trim_start_matches(' ').len();
+    if !matches!(rest.as_bytes().get(indent), Some(b']' | b'}')) || at > line_start + indent {
+        return None;
+    }
+    let mut fixed = text.to_string();
+    let break_start = if text[..line_start - 1].ends_with('\r') {
+        line_start - 2
+    } else {
+        line_start - 1
+    };
+    fixed.replace_range(
+        break_start..line_start,
+        &" ".repeat(line_start - break_start),
+    );
+    Some(fixed)
 }
 
 /// Converts saphyr's character indices to byte offsets.
@@ -330,7 +411,8 @@ impl<'a> Builder<'a> {
             let end = self.offsets.byte(span.end.index());
             match event {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-                Event::DocumentStart(_) => self.anchors.clear(),
+                // Anchors stay defined in later documents, as go-yaml (and so Compose) allows.
+                Event::DocumentStart(_) => {}
                 Event::DocumentEnd => {}
                 Event::Alias(id) => {
                     let site = self.span(start..end);
@@ -454,6 +536,7 @@ impl<'a> Builder<'a> {
                 text,
                 style,
                 core_tag,
+                substitution: None,
             }),
             span: self.span(range),
             tag,
@@ -517,7 +600,7 @@ fn count_nodes(node: &Node) -> usize {
 }
 
 /// Record that a whole subtree is used at `site`.
-fn add_via(node: &mut Node, site: &Span) {
+pub fn add_via(node: &mut Node, site: &Span) {
     node.via.push(site.clone());
     match &mut node.value {
         Value::Scalar(_) => {}
@@ -593,6 +676,11 @@ fn apply_merge_keys(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
             };
             for mut entry in source_entries {
                 let key = entry.key.as_str().map(str::to_owned);
+                // Compose applies `!reset` before merge keys, so a key that a mapping resets
+                // comes back from the merged mapping (verified with Compose v2.40).
+                result.retain(|e| {
+                    !(e.key.as_str() == key.as_deref() && e.value.tag.as_deref() == Some("!reset"))
+                });
                 if result.iter().any(|e| e.key.as_str() == key.as_deref()) {
                     continue;
                 }
@@ -676,6 +764,64 @@ fn scalar_range(text: &str, style: Style, start: usize, end: usize) -> std::ops:
         _ => end.max(start),
     };
     start..end.min(text.len())
+}
+
+/// The span of `range` (byte offsets in the scalar's value) in the file. The value and the text
+/// as written differ by quotes, escapes, line folding and indentation, so the two are aligned
+/// character by character; if they cannot be aligned the whole scalar's span is returned.
+pub fn value_span(file_text: &str, node: &Node, range: std::ops::Range<usize>) -> Span {
+    let Some(scalar) = node.as_scalar() else {
+        return node.span.clone();
+    };
+    let written = &file_text[node.span.range.clone()];
+    let (content_start, content) = match scalar.style {
+        Style::SingleQuoted | Style::DoubleQuoted if written.len() >= 2 => {
+            (node.span.range.start + 1, &written[1..written.len() - 1])
+        }
+        _ => (node.span.range.start, written),
+    };
+    align(&scalar.text, content, scalar.style)
+        .and_then(|map| {
+            let start = *map.get(range.start)?;
+            let last = scalar.text[..range.end].chars().next_back()?;
+            let end = *map.get(range.end - last.len_utf8())? + last.len_utf8();
+            Some(Span::new(
+                node.span.file,
+                content_start + start..content_start + end,
+            ))
+        })
+        .unwrap_or_else(|| node.span.clone())
+}
+
+/// For each byte of `value`, the offset in `written` of the character it was read from.
+fn align(value: &str, written: &str, style: Style) -> Option<Vec<usize>> {
+    let mut map = vec![0; value.len() + 1];
+    let mut rest = written.char_indices().peekable();
+    for (i, c) in value.char_indices() {
+        loop {
+            // A block scalar's final line break has no text of its own in the span.
+            let Some((j, w)) = rest.next() else {
+                if c.is_whitespace() {
+                    map[i..i + c.len_utf8()].fill(written.len());
+                    break;
+                }
+                return None;
+            };
+            if w == c {
+                map[i..i + c.len_utf8()].fill(j);
+                if style == Style::SingleQuoted && c == '\'' {
+                    rest.next();
+                }
+                break;
+            }
+            let skippable = w.is_whitespace() || (style == Style::DoubleQuoted && w == '\\');
+            if !skippable {
+                return None;
+            }
+        }
+    }
+    map[value.len()] = rest.peek().map_or(written.len(), |&(j, _)| j);
+    Some(map)
 }
 
 #[cfg(test)]
@@ -839,6 +985,16 @@ mod tests {
         let err = parse(file(), src).unwrap_err();
         assert!(err.span.range.start <= src.len());
         assert!(src.is_char_boundary(err.span.range.start));
+    }
+
+    #[test]
+    fn flow_collections_may_close_at_the_key_indentation() {
+        let src = "a:\n  command: [\n    \"start\",\n    \"x\"\n  ]\n  ports:\n    - \"80\"\n";
+        let root = doc(src);
+        let command = root.get_path(&["a", "command"]).unwrap();
+        assert_eq!(command.as_seq().unwrap().len(), 2);
+        assert_eq!(text_of(src, &command.as_seq().unwrap()[1]), "\"x\"");
+        assert!(root.get_path(&["a", "ports"]).is_some());
     }
 
     #[test]

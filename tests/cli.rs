@@ -7,7 +7,8 @@ use serde_json::Value;
 
 fn orion() -> Command {
     let mut cmd = Command::cargo_bin("orion-lint").expect("binary is built");
-    cmd.env("COLUMNS", "100").env_remove("NO_COLOR");
+    // Interpolation reads the environment: give every run the same one.
+    cmd.env_clear().env("COLUMNS", "100");
     cmd
 }
 
@@ -272,7 +273,9 @@ fn budget_text_shows_bars_totals_and_the_smallest_plan() {
     assert!(text.contains("OVER by 2 GiB"), "{text}");
     assert!(text.contains("smallest plan that fits: CAX21"), "{text}");
     assert!(
-        text.contains("without a memory limit (not counted, so the total is a lower bound): redis"),
+        text.contains(
+            "without a known memory limit (not counted, so the total is a lower bound): redis"
+        ),
         "{text}"
     );
     assert!(text.contains('█'), "{text}");
@@ -342,4 +345,153 @@ fn no_color_output_has_no_escape_codes() {
         .output()
         .unwrap();
     assert!(String::from_utf8(output.stdout).unwrap().contains('\u{1b}'));
+}
+
+/// The text a JSON location covers (single-line locations).
+fn located_text(location: &Value) -> String {
+    let text = std::fs::read_to_string(location["path"].as_str().unwrap()).unwrap();
+    let line = text
+        .lines()
+        .nth(location["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    assert_eq!(location["line"], location["end_line"], "{location}");
+    let chars: Vec<char> = line.chars().collect();
+    let (start, end) = (
+        location["column"].as_u64().unwrap() as usize - 1,
+        location["end_column"].as_u64().unwrap() as usize - 1,
+    );
+    chars[start..end].iter().collect()
+}
+
+/// (file name, text) of the primary location, then of each label of a finding, sorted.
+fn places(diagnostic: &Value) -> Vec<(String, String)> {
+    let place = |l: &Value| {
+        let path = l["path"].as_str().unwrap();
+        (
+            path.rsplit('/').next().unwrap().to_string(),
+            located_text(l),
+        )
+    };
+    let mut labels: Vec<_> = diagnostic["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    labels.sort();
+    std::iter::once(place(diagnostic)).chain(labels).collect()
+}
+
+#[test]
+fn findings_through_indirection_point_at_the_text_to_edit() {
+    let (report, code) = json(&["testdata/semantics/indirection"]);
+    assert_eq!(code, 1, "{report}");
+    let finding = |rule: &str, service: &str| -> Vec<(String, String)> {
+        let diagnostic = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == rule && d["service"] == service)
+            .unwrap_or_else(|| panic!("no {rule} for {service} in {report}"));
+        places(diagnostic)
+    };
+    let own = |file: &str, text: &str| (file.to_string(), text.to_string());
+    // A value from an anchor: reported at the anchor, with the merge key that uses it.
+    assert_eq!(
+        finding("mem-reservation-exceeds-limit", "worker"),
+        [
+            own("compose.yaml", "768m"),
+            own("compose.yaml", "*worker-defaults"),
+            own("compose.yaml", "512m")
+        ]
+    );
+    // A value from `.env`: the limit label sits on the `.env` line, and `${REDIS_MEM}` says so.
+    assert_eq!(
+        finding("redis-maxmemory-headroom", "redis"),
+        [
+            own("compose.yaml", "120mb"),
+            own(".env", "128m"),
+            own("compose.yaml", "${REDIS_MEM}")
+        ]
+    );
+    // A value from an extended service: at the base service's value, with the `extends` key.
+    assert_eq!(
+        finding("mem-reservation-exceeds-limit", "beat"),
+        [
+            own("compose.yaml", "512m"),
+            own("compose.yaml", "256m"),
+            own("compose.yaml", "extends")
+        ]
+    );
+    // A value from an override file, against a default inside `${...}`.
+    assert_eq!(
+        finding("mem-reservation-exceeds-limit", "api"),
+        [
+            own("compose.override.yml", "1g"),
+            own("compose.yaml", "512mb")
+        ]
+    );
+    assert_eq!(
+        finding("variable-unset", "flower"),
+        [own(
+            "compose.yaml",
+            "celery flower --max-tasks=${FLOWER_MAX_TASKS}"
+        )]
+    );
+}
+
+#[test]
+fn env_file_replaces_the_project_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  redis:\n    image: redis:7\n    command: redis-server --maxmemory ${MAXMEM:-64mb}\n    mem_limit: 128m\n",
+    );
+    write(dir.path(), ".env", "MAXMEM=100mb\n");
+    let other = write(dir.path(), "other.env", "MAXMEM=200mb\n");
+    let (report, _) = json(&[&compose]);
+    assert_eq!(report["diagnostics"][0]["rule"], "redis-maxmemory-headroom");
+    let (report, _) = json(&[&compose, "--env-file", &other]);
+    assert_eq!(
+        report["diagnostics"][0]["rule"],
+        "redis-maxmemory-exceeds-limit"
+    );
+    let output = orion()
+        .args([compose.as_str(), "--format", "json"])
+        .env("MAXMEM", "32mb")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["diagnostics"],
+        serde_json::json!([]),
+        "the process environment wins over .env"
+    );
+}
+
+#[test]
+fn compose_file_names_the_project_when_no_path_is_given() {
+    let output = orion()
+        .args(["budget", "--format", "json"])
+        .env(
+            "COMPOSE_FILE",
+            "testdata/semantics/multi-file/base.yml:testdata/semantics/multi-file/prod.yml",
+        )
+        .output()
+        .unwrap();
+    let budget: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let project = &budget["projects"][0];
+    assert_eq!(
+        project["files"],
+        serde_json::json!([
+            "testdata/semantics/multi-file/base.yml",
+            "testdata/semantics/multi-file/prod.yml"
+        ])
+    );
+    let api = &project["services"][0];
+    assert_eq!(
+        (api["limit_bytes"].as_u64(), api["replicas"].as_u64()),
+        (Some(1 << 30), Some(2))
+    );
 }

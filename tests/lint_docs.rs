@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use orion_lint::compose::LoadOptions;
 use orion_lint::lint::{self, Target};
 use orion_lint::rules::RULES;
 use orion_lint::settings::Overrides;
@@ -33,7 +34,11 @@ fn lint_example(yaml: &str) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("compose.yaml");
     std::fs::write(&file, yaml).expect("write example");
-    let report = lint::lint(&Target::Files(vec![file]), &Overrides::default());
+    let report = lint::lint(
+        &Target::Files(vec![file]),
+        &LoadOptions::default(),
+        &Overrides::default(),
+    );
     assert!(
         report.errors.is_empty(),
         "example does not load: {:?}",

@@ -10,6 +10,8 @@ fn run(args: &[&str]) -> String {
         .expect("binary is built")
         .args(args)
         .args(["--color", "never"])
+        // Interpolation reads the environment: give every run the same one.
+        .env_clear()
         .env("COLUMNS", "100")
         .output()
         .expect("runs");
@@ -70,4 +72,15 @@ snapshot!(
     "testdata/orion-cax21",
     "--profile",
     "none"
+);
+snapshot!(indirection_human, "testdata/semantics/indirection");
+snapshot!(
+    budget_semantics_include,
+    "budget",
+    "testdata/semantics/include"
+);
+snapshot!(
+    budget_semantics_interpolation,
+    "budget",
+    "testdata/semantics/interpolation"
 );

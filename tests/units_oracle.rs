@@ -300,11 +300,7 @@ fn compare_compose(
 
 #[test]
 fn compose_string_values_match_compose_v2() {
-    let Some(compose) = common::require(
-        "docker compose v2",
-        common::compose_binary(),
-        common::COMPOSE_HINT,
-    ) else {
+    let Some(compose) = common::require_compose() else {
         return;
     };
     let base = tempfile::tempdir().unwrap();
@@ -495,11 +491,7 @@ const COMPOSE_YAML_TYPED: &[YamlTypedCase] = &[
 
 #[test]
 fn compose_yaml_typed_values_behave_as_documented() {
-    let Some(compose) = common::require(
-        "docker compose v2",
-        common::compose_binary(),
-        common::COMPOSE_HINT,
-    ) else {
+    let Some(compose) = common::require_compose() else {
         return;
     };
     let base = tempfile::tempdir().unwrap();

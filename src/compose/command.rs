@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use crate::source::{SourceMap, Span};
-use crate::yaml::{Node, Style, Value};
+use crate::yaml::{self, Node, Value};
 
 /// One argument of a command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub fn args(node: &Node, sources: &SourceMap) -> Option<Vec<Arg>> {
                 words
                     .into_iter()
                     .map(|(text, range)| Arg {
-                        span: sub_span(file_text, node, range),
+                        span: yaml::value_span(file_text, node, range),
                         text,
                         via: node.via.clone(),
                     })
@@ -162,64 +162,6 @@ fn split_words(line: &str, scripts: bool) -> Option<Vec<Vec<Word>>> {
         commands.push(words);
     }
     Some(commands)
-}
-
-/// The span of `range` (byte offsets in the scalar's value) in the file. The value and the text
-/// as written differ by quotes, escapes, line folding and indentation, so the two are aligned
-/// character by character; if they cannot be aligned the whole scalar's span is returned.
-pub fn sub_span(file_text: &str, node: &Node, range: Range<usize>) -> Span {
-    let Some(scalar) = node.as_scalar() else {
-        return node.span.clone();
-    };
-    let written = &file_text[node.span.range.clone()];
-    let (content_start, content) = match scalar.style {
-        Style::SingleQuoted | Style::DoubleQuoted if written.len() >= 2 => {
-            (node.span.range.start + 1, &written[1..written.len() - 1])
-        }
-        _ => (node.span.range.start, written),
-    };
-    align(&scalar.text, content, scalar.style)
-        .and_then(|map| {
-            let start = *map.get(range.start)?;
-            let last = scalar.text[..range.end].chars().next_back()?;
-            let end = *map.get(range.end - last.len_utf8())? + last.len_utf8();
-            Some(Span::new(
-                node.span.file,
-                content_start + start..content_start + end,
-            ))
-        })
-        .unwrap_or_else(|| node.span.clone())
-}
-
-/// For each byte of `value`, the offset in `written` of the character it was read from.
-fn align(value: &str, written: &str, style: Style) -> Option<Vec<usize>> {
-    let mut map = vec![0; value.len() + 1];
-    let mut rest = written.char_indices().peekable();
-    for (i, c) in value.char_indices() {
-        loop {
-            // A block scalar's final line break has no text of its own in the span.
-            let Some((j, w)) = rest.next() else {
-                if c.is_whitespace() {
-                    map[i..i + c.len_utf8()].fill(written.len());
-                    break;
-                }
-                return None;
-            };
-            if w == c {
-                map[i..i + c.len_utf8()].fill(j);
-                if style == Style::SingleQuoted && c == '\'' {
-                    rest.next();
-                }
-                break;
-            }
-            let skippable = w.is_whitespace() || (style == Style::DoubleQuoted && w == '\\');
-            if !skippable {
-                return None;
-            }
-        }
-    }
-    map[value.len()] = rest.peek().map_or(written.len(), |&(j, _)| j);
-    Some(map)
 }
 
 /// The arguments that follow `program` in a command line: when it is the command itself, when it

@@ -73,7 +73,13 @@ pub fn projects(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, LoadError> {
             }
         }
     }
+    for project in &mut projects {
+        for file in project.iter_mut() {
+            *file = super::mounts::normalize(file);
+        }
+    }
     projects.sort();
+    projects.dedup();
     Ok(projects)
 }
 

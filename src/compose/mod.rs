@@ -3,6 +3,9 @@
 
 pub mod command;
 pub mod discover;
+pub mod dotenv;
+pub mod interpolate;
+pub mod load;
 pub mod merge;
 pub mod mounts;
 pub mod postgres;
@@ -13,8 +16,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Label;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::yaml::{self, Node, Value};
+use crate::yaml::Node;
 
+pub use load::LoadOptions;
 pub use service::Service;
 
 /// Compose files larger than this are refused: the largest real ones are a few hundred KiB.
@@ -26,10 +30,14 @@ pub struct Project {
     pub dir: PathBuf,
     /// The compose files, in the order they were merged.
     pub files: Vec<FileId>,
+    /// Other compose files read through `extends` and `include`.
+    pub imported: Vec<FileId>,
     /// The merged top-level mapping.
     pub root: Node,
     /// In the order they are defined.
     pub services: Vec<ProjectService>,
+    /// `COMPOSE_PROFILES` from the environment or the project's `.env`, split as Compose splits it.
+    pub compose_profiles: Option<Vec<String>>,
 }
 
 /// A service with what orion-lint reads from its command line and mounted config files.
@@ -89,40 +97,44 @@ impl LoadError {
 }
 
 /// Load the project made of `files` (merged in order, like `docker compose -f a -f b`).
-pub fn load(files: &[PathBuf], sources: &mut SourceMap) -> Result<Project, LoadError> {
-    let first = files.first().expect("a project has at least one file");
-    let dir = mounts::normalize(first.parent().unwrap_or(Path::new(".")));
-    let mut ids = Vec::new();
-    let mut root: Option<Node> = None;
-    for path in files {
-        let id = read_source(path, sources)?;
-        ids.push(id);
-        for document in parse_documents(id, sources)? {
-            root = Some(match root {
-                None => document,
-                Some(base) => merge::merge(base, document, &mut Vec::new()),
-            });
-        }
-    }
-    let root = root.ok_or_else(|| {
-        LoadError::in_file(
-            first,
-            "the file is empty: a Compose file needs a `services:` mapping",
-        )
-    })?;
-    let services = services(&root)?
+pub fn load(
+    files: &[PathBuf],
+    options: &LoadOptions,
+    sources: &mut SourceMap,
+) -> Result<Project, LoadError> {
+    let loaded = load::Loader::new(sources, options).load(files)?;
+    let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
+    let services = services(&loaded.root)?;
+    let mounts = mounts::Mounts {
+        base_dirs: &loaded.base_dirs,
+        project_dir: &dir,
+    };
+    let services = services
         .into_iter()
         .map(|service| ProjectService {
-            redis: redis::config(&service, &dir, sources),
-            postgres: postgres::config(&service, &dir, sources),
+            redis: redis::config(&service, &mounts, sources),
+            postgres: postgres::config(&service, &mounts, sources),
             service,
         })
         .collect();
+    let compose_profiles = loaded
+        .environment
+        .get("COMPOSE_PROFILES")
+        .map(|v| v.value.split(',').map(|p| p.trim().to_string()).collect());
+    let mut imported: Vec<FileId> = loaded
+        .base_dirs
+        .keys()
+        .filter(|id| !loaded.files.contains(id))
+        .copied()
+        .collect();
+    imported.sort();
     Ok(Project {
         dir,
-        files: ids,
-        root,
+        imported,
+        files: loaded.files,
+        root: loaded.root,
         services,
+        compose_profiles,
     })
 }
 
@@ -160,34 +172,6 @@ pub fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, LoadE
         )
     })?;
     Ok(sources.add(SourceFile::new(path.to_path_buf(), text)))
-}
-
-/// The documents of a compose file: each must be a mapping; empty ones are skipped.
-fn parse_documents(id: FileId, sources: &SourceMap) -> Result<Vec<Node>, LoadError> {
-    let documents = yaml::parse(id, &sources.get(id).text).map_err(|e| LoadError {
-        message: e.message,
-        path: None,
-        span: Some(e.span),
-        related: e
-            .related
-            .into_iter()
-            .map(|(span, message)| Label { span, message })
-            .collect(),
-    })?;
-    documents
-        .into_iter()
-        .filter(|d| !d.is_null())
-        .map(|document| match document.value {
-            Value::Map(_) => Ok(document),
-            _ => Err(LoadError::at(
-                document.span.clone(),
-                format!(
-                    "the top level of a compose file must be a mapping (with `services:`), not {}",
-                    document.kind_name()
-                ),
-            )),
-        })
-        .collect()
 }
 
 fn services(root: &Node) -> Result<Vec<Service>, LoadError> {

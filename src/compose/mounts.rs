@@ -1,5 +1,6 @@
 //! Files of the project that are mounted into a container (a `redis.conf`, a `postgresql.conf`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::source::{FileId, SourceFile, SourceMap};
@@ -9,10 +10,17 @@ use super::service::Service;
 /// Config files larger than this are not read: real ones are a few kilobytes.
 const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
 
+/// Where relative host paths start: each file's base directory (a file brought in by `extends`
+/// or `include` has its own), else the project directory.
+pub struct Mounts<'a> {
+    pub base_dirs: &'a HashMap<FileId, PathBuf>,
+    pub project_dir: &'a Path,
+}
+
 /// The host path mounted at `container_path` through a bind mount in `volumes:`, if any: either
 /// the file itself (`./redis.conf:/etc/redis.conf`) or a directory containing it
 /// (`./redis:/usr/local/etc/redis`).
-pub fn host_path(service: &Service, container_path: &str, project_dir: &Path) -> Option<PathBuf> {
+pub fn host_path(service: &Service, container_path: &str, mounts: &Mounts) -> Option<PathBuf> {
     service.volumes().into_iter().find_map(|volume| {
         let source = volume.source?;
         if !(source.starts_with('.') || source.starts_with('/') || source.starts_with('~')) {
@@ -24,7 +32,11 @@ pub fn host_path(service: &Service, container_path: &str, project_dir: &Path) ->
         } else {
             container_path.strip_prefix(target)?.strip_prefix('/')?
         };
-        let host = project_dir.join(&source);
+        let base = mounts
+            .base_dirs
+            .get(&volume.node.span.file)
+            .map_or(mounts.project_dir, PathBuf::as_path);
+        let host = base.join(&source);
         Some(if rest.is_empty() {
             host
         } else {
@@ -38,10 +50,10 @@ pub fn host_path(service: &Service, container_path: &str, project_dir: &Path) ->
 pub fn read_mounted(
     service: &Service,
     container_path: &str,
-    project_dir: &Path,
+    mounts: &Mounts,
     sources: &mut SourceMap,
 ) -> Option<FileId> {
-    let path = host_path(service, container_path, project_dir)?;
+    let path = host_path(service, container_path, mounts)?;
     let path = normalize(&path);
     if let Some(id) = sources.find(&path) {
         return Some(id);

@@ -2,12 +2,10 @@
 //! and a `postgresql.conf` mounted into it and named by `-c config_file=...`. Command-line options
 //! override the file, as in PostgreSQL.
 
-use std::path::Path;
-
 use crate::source::{FileId, SourceMap, Span};
 
 use super::command::{self, Arg};
-use super::mounts;
+use super::mounts::{self, Mounts};
 use super::service::Service;
 
 const IMAGES: &[&str] = &[
@@ -56,7 +54,7 @@ impl PostgresConfig {
 /// The PostgreSQL configuration of a service, or `None` if it does not run PostgreSQL.
 pub fn config(
     service: &Service,
-    project_dir: &Path,
+    mounts: &Mounts,
     sources: &mut SourceMap,
 ) -> Option<PostgresConfig> {
     let args = server_args(service, sources)?;
@@ -98,8 +96,7 @@ pub fn config(
     }
     let mut settings = Vec::new();
     if let Some(config_file) = command_line.iter().rev().find(|s| s.name == "config_file") {
-        if let Some(file) = mounts::read_mounted(service, &config_file.value, project_dir, sources)
-        {
+        if let Some(file) = mounts::read_mounted(service, &config_file.value, mounts, sources) {
             read_config_file(file, sources, &mut settings);
         }
     }

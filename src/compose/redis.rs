@@ -4,13 +4,11 @@
 //! Redis reads its config file first, then the command-line options in order, and the last
 //! occurrence of a directive wins (verified with redis-server 7.0, domain-facts 2.3).
 
-use std::path::Path;
-
 use crate::source::{FileId, SourceMap, Span};
 use crate::units::{self, SizeError};
 
 use super::command::{self, Arg};
-use super::mounts;
+use super::mounts::{self, Mounts};
 use super::service::Service;
 
 const IMAGES: &[&str] = &["redis", "valkey", "redis-stack", "redis-stack-server"];
@@ -50,11 +48,7 @@ impl RedisConfig {
 }
 
 /// The Redis configuration of a service, or `None` if it does not run a Redis server.
-pub fn config(
-    service: &Service,
-    project_dir: &Path,
-    sources: &mut SourceMap,
-) -> Option<RedisConfig> {
+pub fn config(service: &Service, mounts: &Mounts, sources: &mut SourceMap) -> Option<RedisConfig> {
     let args = match launch(service, sources) {
         Launch::NotRedis => return None,
         Launch::Opaque(what) => {
@@ -70,7 +64,7 @@ pub fn config(
     // Redis reads its first argument as a config file unless it is an option.
     if let Some(first) = options.first().filter(|a| !a.text.starts_with('-')) {
         options = &options[1..];
-        match mounts::read_mounted(service, &first.text, project_dir, sources) {
+        match mounts::read_mounted(service, &first.text, mounts, sources) {
             Some(file) => read_config_file(file, sources, &mut config),
             None => config.unread_config = Some(first.text.clone()),
         }

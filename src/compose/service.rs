@@ -22,6 +22,13 @@ pub struct SizeField<'a> {
     pub bytes: Result<u64, SizeError>,
 }
 
+impl SizeField<'_> {
+    /// Whether the value depends on an unset variable, so that what it should be is unknown.
+    pub fn is_unknown(&self) -> bool {
+        self.node.is_unknown()
+    }
+}
+
 /// An integer field (`scale`, `deploy.replicas`) as written and as read.
 #[derive(Clone, Debug)]
 pub struct CountField<'a> {
@@ -51,6 +58,15 @@ impl<'a> Memory<'a> {
 
     pub fn reservation(&self) -> Option<(u64, &SizeField<'a>)> {
         effective(&self.deploy_reservation, &self.mem_reservation)
+    }
+
+    /// Whether the limit cannot be known because it depends on an unset variable.
+    pub fn limit_is_unknown(&self) -> bool {
+        self.limit().is_none()
+            && [&self.deploy_limit, &self.mem_limit]
+                .into_iter()
+                .flatten()
+                .any(SizeField::is_unknown)
     }
 }
 
@@ -245,6 +261,17 @@ impl Service {
 /// Read a Compose byte value: a YAML integer is bytes, a string follows docker/go-units.
 fn size_field(node: Option<&Node>) -> Option<SizeField<'_>> {
     let node = node.filter(|n| !n.is_null())?;
+    if let Some(substitution) = node.substitution().filter(|s| !s.unset.is_empty()) {
+        let message = format!(
+            "`{}` depends on `{}`, which is not set",
+            substitution.written,
+            substitution.unset.join("`, `")
+        );
+        return Some(SizeField {
+            node,
+            bytes: Err(SizeError { message }),
+        });
+    }
     let bytes = match node.resolve() {
         Some(Resolved::Int(i)) => u64::try_from(i).map_err(|_| SizeError {
             message: format!("`{i}` is negative: a memory size must be zero or more"),

@@ -128,7 +128,7 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
     if !unlimited.is_empty() {
         let _ = writeln!(
             out,
-            "  without a memory limit (not counted, so the total is a lower bound): {}",
+            "  without a known memory limit (not counted, so the total is a lower bound): {}",
             unlimited
                 .iter()
                 .map(|r| r.service.name.as_str())
@@ -151,7 +151,11 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
 }
 
 fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
-    let limit = row.limit.map_or("no limit".to_string(), human_bytes);
+    let limit = match (row.limit, row.unknown) {
+        (Some(bytes), _) => human_bytes(bytes),
+        (None, true) => "unknown".to_string(),
+        (None, false) => "no limit".to_string(),
+    };
     let note = if row.runs {
         String::new()
     } else if row.replicas == 0 {

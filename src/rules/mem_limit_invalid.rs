@@ -28,7 +28,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             ),
         ];
         for (name, field, string_only) in fields {
-            let Some(field) = field else { continue };
+            let Some(field) = field.as_ref().filter(|f| !f.is_unknown()) else {
+                continue; // `variable-unset` reports it
+            };
             let value = super::written(cx, field.node);
             let problem = match (&field.bytes, field.node.resolve()) {
                 (_, Some(Resolved::Int(_) | Resolved::Float(_))) if string_only => Some((

@@ -21,6 +21,7 @@ mod redis_config_invalid;
 mod redis_maxmemory_exceeds_limit;
 mod redis_maxmemory_headroom;
 mod redis_maxmemory_missing;
+mod variable_unset;
 
 /// A rule: its stable public name, default severity, documentation and check.
 pub struct Rule {
@@ -76,6 +77,7 @@ pub static RULES: &[&Rule] = &[
     &redis_maxmemory_exceeds_limit::RULE,
     &redis_maxmemory_headroom::RULE,
     &redis_maxmemory_missing::RULE,
+    &variable_unset::RULE,
 ];
 
 pub fn find(name: &str) -> Option<&'static Rule> {

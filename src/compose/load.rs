@@ -1,0 +1,642 @@
+//! Loading a project the way Compose v2 does: for each file, parse, interpolate, merge its
+//! documents, resolve `extends` and `include`, then merge the files in order.
+//!
+//! Which environment interpolates which file, and which directory relative paths start from,
+//! follow Compose v2.40: the project's `.env` (or `--env-file`) fills in what the process
+//! environment lacks; `extends` files use the project's environment and their own directory;
+//! included projects have their own directory and `.env`, under the parent's variables.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Label;
+use crate::source::{FileId, SourceMap, Span};
+use crate::yaml::{self, Entry, Node, Value};
+
+use super::interpolate::{self, Origin, Variable};
+use super::{LoadError, dotenv, merge, mounts};
+
+/// What the loader takes from outside the files.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The process environment: it wins over `.env` files.
+    pub environment: HashMap<String, String>,
+    /// `--env-file`: read instead of the project's `.env`.
+    pub env_files: Vec<PathBuf>,
+}
+
+/// Variables for interpolation, with where each was set.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    variables: HashMap<String, Variable>,
+}
+
+impl Environment {
+    pub fn get(&self, name: &str) -> Option<&Variable> {
+        self.variables.get(name)
+    }
+
+    fn from_process(process: &HashMap<String, String>) -> Self {
+        Environment {
+            variables: process
+                .iter()
+                .map(|(name, value)| {
+                    let variable = Variable {
+                        value: value.clone(),
+                        span: None,
+                    };
+                    (name.clone(), variable)
+                })
+                .collect(),
+        }
+    }
+
+    /// Add the entries of `.env` files for the names not set yet.
+    fn fill_from(&mut self, entries: Vec<dotenv::Entry>) {
+        for entry in entries {
+            self.variables.entry(entry.name).or_insert(Variable {
+                value: entry.value,
+                span: Some(entry.span),
+            });
+        }
+    }
+}
+
+/// One project being loaded: the main one, or one brought in by `include`.
+struct Scope {
+    dir: PathBuf,
+    environment: Environment,
+}
+
+/// What loading produced besides the merged model.
+pub struct Loaded {
+    pub root: Node,
+    pub files: Vec<FileId>,
+    pub environment: Environment,
+    /// The directory each file's relative paths start from.
+    pub base_dirs: HashMap<FileId, PathBuf>,
+}
+
+pub struct Loader<'a> {
+    sources: &'a mut SourceMap,
+    options: &'a LoadOptions,
+    base_dirs: HashMap<FileId, PathBuf>,
+    /// The files of the includes being loaded, against include cycles.
+    including: Vec<PathBuf>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(sources: &'a mut SourceMap, options: &'a LoadOptions) -> Self {
+        Loader {
+            sources,
+            options,
+            base_dirs: HashMap::new(),
+            including: Vec::new(),
+        }
+    }
+
+    /// Load the project made of `files`, merged in order.
+    pub fn load(mut self, files: &[PathBuf]) -> Result<Loaded, LoadError> {
+        let first = files.first().expect("a project has at least one file");
+        let dir = mounts::normalize(first.parent().unwrap_or(Path::new("")));
+        let mut environment = Environment::from_process(&self.options.environment);
+        let env_files = if self.options.env_files.is_empty() {
+            let disabled = self
+                .options
+                .environment
+                .get("COMPOSE_DISABLE_ENV_FILE")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"));
+            let default = dir.join(".env");
+            (!disabled && default.is_file())
+                .then_some(default)
+                .into_iter()
+                .collect()
+        } else {
+            self.options.env_files.clone()
+        };
+        environment.fill_from(self.read_env_files(&env_files)?);
+        let scope = Scope { dir, environment };
+        let (root, ids) = self.load_files(files, &scope)?;
+        if ids
+            .iter()
+            .all(|id| self.sources.get(*id).text.trim().is_empty())
+        {
+            return Err(LoadError::in_file(
+                first,
+                "the file is empty: a Compose file needs a `services:` mapping",
+            ));
+        }
+        Ok(Loaded {
+            root,
+            files: ids,
+            environment: scope.environment,
+            base_dirs: self.base_dirs,
+        })
+    }
+
+    /// `.env` entries from several files, a later file winning over an earlier one.
+    fn read_env_files(&mut self, paths: &[PathBuf]) -> Result<Vec<dotenv::Entry>, LoadError> {
+        let mut known = self.options.environment.clone();
+        let mut entries: Vec<dotenv::Entry> = Vec::new();
+        for path in paths {
+            let id = super::read_source(path, self.sources)?;
+            let parsed = dotenv::parse(id, &self.sources.get(id).text, &known)
+                .map_err(|e| LoadError::at(e.span, e.message))?;
+            for entry in parsed {
+                known
+                    .entry(entry.name.clone())
+                    .or_insert_with(|| entry.value.clone());
+                entries.retain(|e| e.name != entry.name);
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Merge the files of one (sub)project. Relative paths in all of them start from its
+    /// directory.
+    fn load_files(
+        &mut self,
+        files: &[PathBuf],
+        scope: &Scope,
+    ) -> Result<(Node, Vec<FileId>), LoadError> {
+        let mut ids = Vec::new();
+        let mut root: Option<Node> = None;
+        for path in files {
+            let (id, file_root) = self.load_file(path, &scope.dir, scope)?;
+            ids.push(id);
+            let file_root = self.resolve_extends(file_root, id, scope)?;
+            let file_root = self.import_includes(file_root, root.as_ref(), scope)?;
+            root = Some(match root {
+                None => file_root,
+                Some(base) => merge::merge(base, file_root, &mut Vec::new()),
+            });
+        }
+        let mut root = root.expect("at least one file");
+        merge::strip_resets(&mut root);
+        Ok((root, ids))
+    }
+
+    /// Parse and interpolate one file and merge its documents.
+    fn load_file(
+        &mut self,
+        path: &Path,
+        base_dir: &Path,
+        scope: &Scope,
+    ) -> Result<(FileId, Node), LoadError> {
+        let path = mounts::normalize(path);
+        let id = super::read_source(&path, self.sources)?;
+        self.base_dirs
+            .entry(id)
+            .or_insert_with(|| base_dir.to_path_buf());
+        let text = self.sources.get(id).text.clone();
+        let documents = yaml::parse(id, &text).map_err(|e| LoadError {
+            message: e.message,
+            path: None,
+            span: Some(e.span),
+            related: e
+                .related
+                .into_iter()
+                .map(|(span, message)| Label { span, message })
+                .collect(),
+        })?;
+        let mut root: Option<Node> = None;
+        let count = documents.len();
+        for (i, mut document) in documents.into_iter().enumerate() {
+            // Compose skips an empty file but refuses an empty document after others.
+            if document.is_null() && (count == 1 || i == 0) {
+                continue;
+            }
+            if document.as_map().is_none() {
+                return Err(LoadError::at(
+                    document.span.clone(),
+                    format!(
+                        "the top level of a compose file must be a mapping (with `services:`), not {}",
+                        document.kind_name()
+                    ),
+                ));
+            }
+            interpolate_tree(&mut document, &text, &scope.environment, &mut Vec::new())?;
+            root = Some(match root {
+                None => document,
+                Some(base) => merge::merge(base, document, &mut Vec::new()),
+            });
+        }
+        let root = root.unwrap_or_else(|| Node {
+            value: Value::Map(Vec::new()),
+            span: Span::new(id, 0..0),
+            tag: None,
+            via: Vec::new(),
+        });
+        Ok((id, root))
+    }
+
+    /// Replace each service that `extends` another by the merge of the two.
+    fn resolve_extends(
+        &mut self,
+        mut root: Node,
+        file: FileId,
+        scope: &Scope,
+    ) -> Result<Node, LoadError> {
+        let names: Vec<String> = services(&root)
+            .iter()
+            .filter_map(|e| e.key.as_str().map(str::to_string))
+            .collect();
+        for name in names {
+            let resolved = self.extend(&root, file, &name, scope, &mut Vec::new())?;
+            if let Some(entry) = services_mut(&mut root)
+                .iter_mut()
+                .find(|e| e.key.as_str() == Some(&name))
+            {
+                entry.value = resolved;
+            }
+        }
+        Ok(root)
+    }
+
+    /// The service `name` of `root` (read from `file`) with what it extends merged in.
+    fn extend(
+        &mut self,
+        root: &Node,
+        file: FileId,
+        name: &str,
+        scope: &Scope,
+        chain: &mut Vec<(FileId, String)>,
+    ) -> Result<Node, LoadError> {
+        let service = services(root)
+            .iter()
+            .find(|e| e.key.as_str() == Some(name))
+            .map(|e| e.value.clone())
+            .expect("the caller names an existing service");
+        let Some(extends) = service.get("extends").cloned() else {
+            return Ok(service);
+        };
+        if chain.iter().any(|(f, n)| *f == file && n == name) {
+            let mut cycle: Vec<String> = chain
+                .iter()
+                .map(|(f, n)| format!("{n} in {}", self.sources.get(*f).display_path()))
+                .collect();
+            cycle.push(format!(
+                "{name} in {}",
+                self.sources.get(file).display_path()
+            ));
+            return Err(LoadError::at(
+                extends.span.clone(),
+                format!("circular `extends`: {}", cycle.join(" extends ")),
+            ));
+        }
+        let (base_name, base_file) = match &extends.value {
+            Value::Scalar(s) => (s.text.clone(), None),
+            Value::Map(_) => {
+                let Some(service) = extends.get("service").and_then(Node::as_str) else {
+                    return Err(LoadError::at(
+                        extends.span.clone(),
+                        format!("`extends` of service `{name}` needs a `service:`"),
+                    ));
+                };
+                (
+                    service.to_string(),
+                    extends
+                        .get("file")
+                        .and_then(Node::as_str)
+                        .map(str::to_string),
+                )
+            }
+            Value::Seq(_) => {
+                return Err(LoadError::at(
+                    extends.span.clone(),
+                    "`extends` must name a service, or be a mapping with `service:` and `file:`",
+                ));
+            }
+        };
+        let (base_root, base_id) = match base_file {
+            None => (root.clone(), file),
+            Some(path) => {
+                let base_dir = self
+                    .base_dirs
+                    .get(&file)
+                    .cloned()
+                    .unwrap_or_else(|| scope.dir.clone());
+                let path = mounts::normalize(&base_dir.join(&path));
+                let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let (id, base_root) = self.load_file(&path, &own_dir, scope).map_err(|mut e| {
+                    if e.span.is_none() {
+                        e.span = Some(extends.span.clone());
+                        e.message = format!(
+                            "cannot extend service `{name}`: {}: {}",
+                            path.display(),
+                            e.message
+                        );
+                    }
+                    e
+                })?;
+                (base_root, id)
+            }
+        };
+        if !services(&base_root)
+            .iter()
+            .any(|e| e.key.as_str() == Some(&base_name))
+        {
+            let place = if base_id == file {
+                String::new()
+            } else {
+                format!(" in {}", self.sources.get(base_id).display_path())
+            };
+            return Err(LoadError::at(
+                extends.span.clone(),
+                format!("cannot extend service `{name}`: service `{base_name}` not found{place}"),
+            ));
+        }
+        chain.push((file, name.to_string()));
+        let mut base = self.extend(&base_root, base_id, &base_name, scope, chain)?;
+        chain.pop();
+        let site = extends_site(&service).unwrap_or(extends.span.clone());
+        yaml::add_via(&mut base, &site);
+        let mut child = service;
+        if let Value::Map(entries) = &mut child.value {
+            entries.retain(|e| e.key.as_str() != Some("extends"));
+        }
+        Ok(merge::merge(
+            base,
+            child,
+            &mut vec!["services".to_string(), name.to_string()],
+        ))
+    }
+
+    /// Add the services of the projects a file includes, refusing a name defined twice.
+    fn import_includes(
+        &mut self,
+        mut file_root: Node,
+        earlier: Option<&Node>,
+        scope: &Scope,
+    ) -> Result<Node, LoadError> {
+        let Some(include) = file_root.get("include").cloned() else {
+            return Ok(file_root);
+        };
+        let Some(items) = include.as_seq() else {
+            return Err(LoadError::at(
+                include.span.clone(),
+                "`include` must be a list",
+            ));
+        };
+        for item in items {
+            for imported in self.load_include(item, scope)? {
+                let name = imported.key.as_str().unwrap_or_default().to_string();
+                let clash = services(&file_root)
+                    .iter()
+                    .chain(earlier.map(services).unwrap_or(&[]))
+                    .find(|e| e.key.as_str() == Some(&name));
+                match clash {
+                    Some(existing) if same_content(&existing.value, &imported.value) => {}
+                    Some(existing) => {
+                        return Err(LoadError {
+                            message: format!(
+                                "service `{name}` is defined here and in an included project: Compose refuses the conflict"
+                            ),
+                            path: None,
+                            span: Some(existing.key.span.clone()),
+                            related: vec![Label {
+                                span: item.span.clone(),
+                                message: "included here".to_string(),
+                            }],
+                        });
+                    }
+                    None => services_mut(&mut file_root).push(imported),
+                }
+            }
+        }
+        Ok(file_root)
+    }
+
+    /// The services of one `include:` entry, loaded as a project of its own.
+    fn load_include(&mut self, item: &Node, scope: &Scope) -> Result<Vec<Entry>, LoadError> {
+        let strings = |node: Option<&Node>| -> Vec<String> {
+            match node.map(|n| &n.value) {
+                Some(Value::Scalar(s)) => vec![s.text.clone()],
+                Some(Value::Seq(items)) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let (paths, project_directory, env_files) = match &item.value {
+            Value::Scalar(s) => (vec![s.text.clone()], None, Vec::new()),
+            Value::Map(_) => (
+                strings(item.get("path")),
+                item.get("project_directory")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                strings(item.get("env_file")),
+            ),
+            Value::Seq(_) => {
+                return Err(LoadError::at(
+                    item.span.clone(),
+                    "an `include` entry must be a path or a mapping with `path:`",
+                ));
+            }
+        };
+        if paths.is_empty() {
+            return Err(LoadError::at(
+                item.span.clone(),
+                "an `include` entry needs a `path`",
+            ));
+        }
+        let paths: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| mounts::normalize(&scope.dir.join(p)))
+            .collect();
+        if self.including.contains(&paths[0]) {
+            return Err(LoadError::at(
+                item.span.clone(),
+                format!("include cycle: {} includes itself", paths[0].display()),
+            ));
+        }
+        let dir = match project_directory {
+            Some(d) => mounts::normalize(&scope.dir.join(d)),
+            None => paths[0].parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let env_files: Vec<PathBuf> = if env_files.is_empty() {
+            let default = dir.join(".env");
+            default.is_file().then_some(default).into_iter().collect()
+        } else {
+            env_files.iter().map(|f| scope.dir.join(f)).collect()
+        };
+        let mut environment = scope.environment.clone();
+        environment.fill_from(self.read_env_files(&env_files)?);
+        let sub = Scope { dir, environment };
+        self.including.push(paths[0].clone());
+        let loaded = self.load_files(&paths, &sub);
+        self.including.pop();
+        let (mut root, _) = loaded.map_err(|mut e| {
+            e.related.push(Label {
+                span: item.span.clone(),
+                message: "included here".to_string(),
+            });
+            e
+        })?;
+        let mut imported = std::mem::take(services_mut(&mut root));
+        for entry in &mut imported {
+            yaml::add_via(&mut entry.value, &item.span);
+        }
+        Ok(imported)
+    }
+}
+
+/// Where `extends:` is written in a service, for "used here" labels.
+fn extends_site(service: &Node) -> Option<Span> {
+    service.entry("extends").map(|e| e.key.span.clone())
+}
+
+fn services(root: &Node) -> &[Entry] {
+    root.get("services").and_then(Node::as_map).unwrap_or(&[])
+}
+
+/// The `services` entries of a file model, created if absent.
+fn services_mut(root: &mut Node) -> &mut Vec<Entry> {
+    let Value::Map(entries) = &mut root.value else {
+        unreachable!("a compose file model is a mapping")
+    };
+    let index = match entries
+        .iter()
+        .position(|e| e.key.as_str() == Some("services"))
+    {
+        Some(i) => i,
+        None => {
+            let span = Span::new(root.span.file, root.span.range.start..root.span.range.start);
+            let scalar = |text: &str| Node {
+                value: Value::Scalar(yaml::Scalar {
+                    text: text.to_string(),
+                    style: yaml::Style::Plain,
+                    core_tag: None,
+                    substitution: None,
+                }),
+                span: span.clone(),
+                tag: None,
+                via: Vec::new(),
+            };
+            entries.push(Entry {
+                key: scalar("services"),
+                value: Node {
+                    value: Value::Map(Vec::new()),
+                    ..scalar("")
+                },
+            });
+            entries.len() - 1
+        }
+    };
+    if !matches!(entries[index].value.value, Value::Map(_)) {
+        entries[index].value.value = Value::Map(Vec::new());
+    }
+    match &mut entries[index].value.value {
+        Value::Map(services) => services,
+        _ => unreachable!("made a mapping above"),
+    }
+}
+
+/// Whether two nodes hold the same values, wherever they are written.
+fn same_content(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Scalar(x), Value::Scalar(y)) => x.text == y.text,
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_content(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|e| {
+                    y.iter().any(|f| {
+                        f.key.as_str() == e.key.as_str() && same_content(&e.value, &f.value)
+                    })
+                })
+        }
+        _ => false,
+    }
+}
+
+/// Interpolate every value (never a key) of a document, recording where each result comes from.
+fn interpolate_tree(
+    node: &mut Node,
+    file_text: &str,
+    environment: &Environment,
+    path: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    if let Value::Scalar(scalar) = &node.value {
+        if scalar.text.contains('$') {
+            let (text, substitution) = substitute(node, file_text, environment, path)?;
+            if let Value::Scalar(scalar) = &mut node.value {
+                scalar.text = text;
+                scalar.substitution = Some(Box::new(substitution));
+            }
+        }
+        return Ok(());
+    }
+    match &mut node.value {
+        Value::Map(entries) => {
+            for entry in entries {
+                path.push(entry.key.as_str().unwrap_or_default().to_string());
+                interpolate_tree(&mut entry.value, file_text, environment, path)?;
+                path.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(i.to_string());
+                interpolate_tree(item, file_text, environment, path)?;
+                path.pop();
+            }
+        }
+        Value::Scalar(_) => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+/// The interpolated text of a scalar, and how it was made.
+fn substitute(
+    node: &Node,
+    file_text: &str,
+    environment: &Environment,
+    path: &[String],
+) -> Result<(String, yaml::Substitution), LoadError> {
+    let written = node.as_str().unwrap_or_default().to_string();
+    let result =
+        interpolate::interpolate(&written, &|name| environment.get(name)).map_err(|e| {
+            LoadError::at(
+                yaml::value_span(file_text, node, e.offset..e.offset),
+                format!(
+                    "invalid interpolation format for `{}`: escape a literal `$` as `$$`",
+                    path.join(".")
+                ),
+            )
+        })?;
+    let (source, description) = match &result.origin {
+        Origin::Default(range) => (
+            Some(yaml::value_span(file_text, node, range.clone())),
+            "its variable is not set, so this default is used".to_string(),
+        ),
+        Origin::Variable {
+            name,
+            span: Some(span),
+        } => (
+            Some(span.clone()),
+            format!("`{name}` is set in a `.env` file"),
+        ),
+        Origin::Variable { name, span: None } => {
+            (None, format!("`{name}` comes from the process environment"))
+        }
+        Origin::Literal | Origin::Mixed if result.unset.is_empty() => {
+            (None, "interpolated".to_string())
+        }
+        Origin::Literal | Origin::Mixed => {
+            (None, format!("`{}` is not set", result.unset.join("`, `")))
+        }
+    };
+    Ok((
+        result.text,
+        yaml::Substitution {
+            written,
+            source,
+            description,
+            unset: result.unset,
+        },
+    ))
+}
