@@ -35,6 +35,31 @@ pub struct Label {
     pub message: String,
 }
 
+/// Replace the text of `span` by `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// Whether a fix can be applied without a person deciding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Applicability {
+    /// Keeps the intent of the file: `--fix` applies it.
+    Safe,
+    /// Changes behaviour (an eviction policy, which of two values wins): `--fix --unsafe-fixes`.
+    Unsafe,
+}
+
+/// Edits that resolve a finding, applied together or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, e.g. "set maxmemory to 96mb".
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The rule's stable public name, e.g. `mem-limit-missing`.
@@ -48,6 +73,7 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub help: Option<String>,
     pub service: Option<String>,
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -69,6 +95,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             service: None,
+            fix: None,
         }
     }
 
@@ -94,6 +121,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 
