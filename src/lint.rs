@@ -18,6 +18,8 @@ pub struct Report {
     pub errors: Vec<LoadError>,
     /// How many projects were linted.
     pub projects: usize,
+    /// How many fixes `--fix` applied before this lint.
+    pub fixed: usize,
 }
 
 impl Report {

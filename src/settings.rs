@@ -16,13 +16,21 @@ pub const DEFAULT_OS_RESERVE: u64 = 512 * 1024 * 1024;
 /// fork for RDB/AOF rewrites and fragmentation (AWS ElastiCache reserves 25% by default).
 pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
 
-/// The keys of the `x-orion-lint:` block.
-pub const KEYS: [&str; 4] = ["plan", "os-reserve", "redis-headroom", "profiles"];
+/// The keys of the `x-orion-lint:` block (`services` holds rescale policies, see `rescale`).
+pub const KEYS: [&str; 5] = [
+    "plan",
+    "os-reserve",
+    "redis-headroom",
+    "profiles",
+    "services",
+];
 
 /// Options given on the command line, which win over the compose file.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
     pub plan: Option<String>,
+    /// `--from-plan`: the plan the limits are sized for now, when the file does not record it.
+    pub from_plan: Option<String>,
     pub os_reserve: Option<String>,
     pub redis_headroom: Option<String>,
     /// `--profile`: empty means every profile.
@@ -47,6 +55,9 @@ pub struct Setting<T> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub plan: Option<Setting<&'static Plan>>,
+    /// The plan the limits are sized for now: the `x-orion-lint` plan, else `--from-plan`.
+    /// `--fix --plan NEW` rescales from it.
+    pub current_plan: Option<Setting<&'static Plan>>,
     pub os_reserve: Setting<u64>,
     /// A fraction of the container limit, e.g. 0.75.
     pub redis_headroom: Setting<f64>,
@@ -82,17 +93,20 @@ impl Settings {
         }
         let from_file = |key: &str| block.and_then(|b| b.get(key)).filter(|n| !n.is_null());
 
-        let plan = choose(
-            overrides.plan.as_deref(),
-            from_file("plan"),
-            |value, node| {
-                let name = match value {
-                    Resolved::Str(name) => name,
-                    _ => "",
-                };
-                plan_by_name(name, node)
-            },
-        )?;
+        let plan_name = |value: &Resolved<'_>, node: Option<&Node>| {
+            let name = match value {
+                Resolved::Str(name) => name,
+                _ => "",
+            };
+            plan_by_name(name, node)
+        };
+        let plan = choose(overrides.plan.as_deref(), from_file("plan"), plan_name)?;
+        // The plan the file records wins over `--from-plan`: after a rescale the file says where
+        // it is, so repeating the same command changes nothing.
+        let current_plan = match from_file("plan") {
+            Some(node) => choose(None, Some(node), plan_name)?,
+            None => choose(overrides.from_plan.as_deref(), None, plan_name)?,
+        };
         let os_reserve = choose(
             overrides.os_reserve.as_deref(),
             from_file("os-reserve"),
@@ -121,6 +135,7 @@ impl Settings {
         };
         Ok(Settings {
             plan,
+            current_plan,
             os_reserve,
             redis_headroom,
             profiles,
