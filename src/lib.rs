@@ -8,11 +8,13 @@
 pub mod budget;
 pub mod cli;
 pub mod compose;
+pub mod config;
 pub mod diagnostic;
 pub mod lint;
 pub mod plans;
 pub mod render;
 pub mod rules;
+pub mod selection;
 pub mod settings;
 pub mod source;
 pub mod units;

@@ -1,9 +1,11 @@
-//! Linting a set of paths from start to end: find the projects, load each, resolve its settings,
-//! run the rules. The CLI and the tests both start here.
+//! Linting a set of paths from start to end: find the projects, load each, resolve its settings
+//! (with its `orion-lint.toml`), run the rules, apply the rule settings and the suppression
+//! comments. The CLI and the tests both start here.
 
 use std::path::PathBuf;
 
 use crate::compose::{self, LoadError, LoadOptions, Project};
+use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Context};
 use crate::settings::{Overrides, Settings};
@@ -52,6 +54,8 @@ impl Target {
 pub struct LoadedProject {
     pub project: Project,
     pub settings: Settings,
+    /// The `orion-lint.toml` that applies to the project, if any.
+    pub config: Option<Config>,
 }
 
 /// Load a project and resolve its settings.
@@ -62,8 +66,15 @@ pub fn load_project(
     sources: &mut SourceMap,
 ) -> Result<LoadedProject, LoadError> {
     let project = compose::load(files, options, sources)?;
-    let settings = Settings::resolve(overrides, &project)?;
-    Ok(LoadedProject { project, settings })
+    let config = config::find(&project.dir)
+        .map(|path| config::load(&path, sources))
+        .transpose()?;
+    let settings = Settings::resolve_with(overrides, &project, config.as_ref())?;
+    Ok(LoadedProject {
+        project,
+        settings,
+        config,
+    })
 }
 
 /// Load every project of a target. A project whose main file another project includes or
@@ -81,6 +92,8 @@ pub fn load_all(
             for files in projects {
                 match load_project(&files, options, overrides, sources) {
                     Ok(project) => loaded.push(project),
+                    // Projects that share a broken `orion-lint.toml` report it once.
+                    Err(error) if errors.contains(&error) => {}
                     Err(error) => errors.push(error),
                 }
             }
@@ -106,7 +119,9 @@ pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Re
             settings: &loaded.settings,
             sources: &report.sources,
         };
-        report.diagnostics.extend(rules::check(&cx));
+        let mut diagnostics = rules::check(&cx);
+        loaded.settings.rules.apply_to(&mut diagnostics);
+        report.diagnostics.extend(diagnostics);
     }
     report.projects = projects.len();
     report
