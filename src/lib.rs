@@ -17,6 +17,7 @@ pub mod rules;
 pub mod selection;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod units;
 pub mod yaml;
 

@@ -10,6 +10,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Context};
 use crate::settings::{Overrides, Settings};
 use crate::source::{FileId, SourceMap};
+use crate::suppress::Suppressions;
 
 /// What a lint run found, and the files it read (for rendering).
 #[derive(Debug, Default)]
@@ -56,6 +57,9 @@ pub struct LoadedProject {
     pub settings: Settings,
     /// The `orion-lint.toml` that applies to the project, if any.
     pub config: Option<Config>,
+    /// The files of the project, for suppression comments: its compose files, and the other
+    /// files it read first (`.env`, mounted config files), not `orion-lint.toml`.
+    pub files_read: Vec<FileId>,
 }
 
 /// Load a project and resolve its settings.
@@ -65,7 +69,13 @@ pub fn load_project(
     overrides: &Overrides,
     sources: &mut SourceMap,
 ) -> Result<LoadedProject, LoadError> {
+    let first_new = sources.len();
     let project = compose::load(files, options, sources)?;
+    let mut files_read: Vec<FileId> = project.files.clone();
+    files_read.extend(&project.imported);
+    files_read.extend(sources.ids().skip(first_new));
+    files_read.sort();
+    files_read.dedup();
     let config = config::find(&project.dir)
         .map(|path| config::load(&path, sources))
         .transpose()?;
@@ -74,6 +84,7 @@ pub fn load_project(
         project,
         settings,
         config,
+        files_read,
     })
 }
 
@@ -113,6 +124,8 @@ pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Re
     let mut report = Report::default();
     let (projects, errors) = load_all(target, options, overrides, &mut report.sources);
     report.errors = errors;
+    let mut suppressions = Suppressions::new(&options.env_files);
+    let mut found: Vec<Vec<Diagnostic>> = Vec::new();
     for loaded in &projects {
         let cx = Context {
             project: &loaded.project,
@@ -121,6 +134,36 @@ pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Re
         };
         let mut diagnostics = rules::check(&cx);
         loaded.settings.rules.apply_to(&mut diagnostics);
+        suppressions.filter(
+            &loaded.project,
+            &loaded.files_read,
+            &report.sources,
+            &mut diagnostics,
+        );
+        found.push(diagnostics);
+    }
+    // Whether a suppression is used is known once every project that reads its file is linted;
+    // its findings go with the first of them.
+    let mut reported: Vec<FileId> = Vec::new();
+    for (loaded, mut diagnostics) in projects.iter().zip(found) {
+        for &file in &loaded.files_read {
+            if !reported.contains(&file) {
+                reported.push(file);
+                diagnostics.extend(suppressions.findings(
+                    file,
+                    &loaded.project,
+                    &loaded.settings.rules,
+                    &report.sources,
+                ));
+            }
+        }
+        diagnostics.sort_by(|a, b| {
+            (a.primary.span.file, a.primary.span.range.start, a.rule).cmp(&(
+                b.primary.span.file,
+                b.primary.span.range.start,
+                b.rule,
+            ))
+        });
         report.diagnostics.extend(diagnostics);
     }
     report.projects = projects.len();
