@@ -359,3 +359,39 @@ fn a_suppression_in_a_file_two_projects_read_is_used_if_either_uses_it() {
     ]);
     assert_eq!(lint(dir.path(), &[]).0, Vec::new());
 }
+
+#[test]
+fn the_readme_example_is_clean() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split("### Suppressing findings")
+        .nth(1)
+        .expect("the README has the section");
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("an example");
+    assert!(example.contains("orion-lint ignore="), "{example}");
+    let dir = repo(&[("compose.yaml", example)]);
+    assert_eq!(lint(dir.path(), &[]), (Vec::new(), 0));
+    // Without its comments, it has findings.
+    let bare: String = example
+        .lines()
+        .map(|l| l.split("  #").next().unwrap_or(l))
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = repo(&[("compose.yaml", &bare)]);
+    let (found, _) = lint(dir.path(), &[]);
+    let mut rules: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            "mem-limit-missing",
+            "redis-maxmemory-headroom",
+            "variable-unset"
+        ]
+    );
+}
