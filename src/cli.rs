@@ -10,11 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::compose::LoadOptions;
-use crate::diagnostic::Severity;
+use crate::compose::{LoadError, LoadOptions};
+use crate::diagnostic::{Applicability, Severity};
 use crate::lint::{self, Report, Target};
 use crate::render::{self, Human, Json, Renderer};
-use crate::settings::Overrides;
+use crate::settings::{Origin, Overrides};
 use crate::source::SourceMap;
 use crate::{plans, rules};
 
@@ -66,8 +66,14 @@ struct ProjectArgs {
     files: Vec<PathBuf>,
 
     /// The server plan to check the RAM budget against, e.g. `cax11` (overrides `x-orion-lint`).
+    /// With `--fix`, rescales the limits to it from the current plan.
     #[arg(long, value_name = "PLAN")]
     plan: Option<String>,
+
+    /// The plan the limits are sized for now, when `x-orion-lint: {plan: ...}` does not say;
+    /// `--fix --plan` then records the new plan in the file.
+    #[arg(long, value_name = "PLAN")]
+    from_plan: Option<String>,
 
     /// Evaluate only the services that `docker compose --profile NAME` would start (repeatable).
     /// Default: every service, whatever its profiles.
@@ -118,6 +124,7 @@ impl ProjectArgs {
     fn overrides(&self) -> Overrides {
         Overrides {
             plan: self.plan.clone(),
+            from_plan: self.from_plan.clone(),
             os_reserve: self.os_reserve.clone(),
             redis_headroom: self.redis_headroom.clone(),
             profiles: self.profiles.clone(),
@@ -130,6 +137,20 @@ impl ProjectArgs {
 struct CheckArgs {
     #[command(flatten)]
     project: ProjectArgs,
+
+    /// Apply the safe fixes, and with `--plan` rescale the limits to that plan; then report
+    /// what is left. Files are rewritten atomically; nothing outside the fixed values changes.
+    #[arg(long)]
+    fix: bool,
+
+    /// With `--fix` or `--diff`, also apply fixes that change behaviour (an eviction policy,
+    /// which of two conflicting values wins).
+    #[arg(long)]
+    unsafe_fixes: bool,
+
+    /// Print the fixes as a unified diff instead of writing them; exit 1 if there are any.
+    #[arg(long, conflicts_with = "fix")]
+    diff: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -283,30 +304,110 @@ fn terminal_width() -> usize {
 }
 
 fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
+    let target = args.project.target();
+    let options = args.project.load_options();
     let controls = &args.controls;
     let overrides = Overrides {
         select: controls.select.clone(),
         ignore: controls.ignore.clone(),
         ..args.project.overrides()
     };
-    let report = lint::lint(
-        &args.project.target(),
-        &args.project.load_options(),
-        &overrides,
-    );
+    if args.fix || args.diff {
+        let (fixed, mut errors, load_errors, diff) = fix(args, &target, &options, &overrides);
+        if args.diff {
+            errors.splice(0..0, load_errors);
+            print_errors(&errors, &SourceMap::default(), human)?;
+            write!(io::stdout().lock(), "{diff}")?;
+            return Ok(match (errors.is_empty(), diff.is_empty()) {
+                (false, _) => Status::Failure,
+                (true, false) => Status::Findings,
+                (true, true) => Status::Clean,
+            });
+        }
+        // The lint after fixing reads the files again and reports their load errors itself.
+        let mut report = lint::lint(&target, &options, &overrides);
+        report.fixed = fixed;
+        report.errors.extend(errors);
+        return show(args, &report, human);
+    }
+    let report = lint::lint(&target, &options, &overrides);
+    show(args, &report, human)
+}
+
+/// Print a report in the chosen format and compute the exit status.
+fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> {
     print_errors(&report.errors, &report.sources, human)?;
     let mut stdout = io::stdout().lock();
     match args.format {
-        Format::Human if controls.quiet => {
+        Format::Human if args.controls.quiet => {
             for diagnostic in &report.diagnostics {
                 writeln!(stdout, "{}", human.diagnostic(diagnostic, &report.sources))?;
             }
         }
-        Format::Human => human.render(&report, &mut stdout)?,
-        Format::Json => Json.render(&report, &mut stdout)?,
+        Format::Human => human.render(report, &mut stdout)?,
+        Format::Json => Json.render(report, &mut stdout)?,
     }
     stdout.flush()?;
-    Ok(status(&report, controls))
+    Ok(status(report, &args.controls))
+}
+
+/// Fix every project of the target: write the fixes (`--fix`) or collect their diff (`--diff`).
+/// Returns how many fixes were applied, the errors of fixing, the errors of loading, and the
+/// diff.
+fn fix(
+    args: &CheckArgs,
+    target: &Target,
+    options: &LoadOptions,
+    overrides: &Overrides,
+) -> (usize, Vec<LoadError>, Vec<LoadError>, String) {
+    let applicability = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let mut sources = SourceMap::default();
+    let (projects, load_errors) = lint::load_all(target, options, overrides, &mut sources);
+    let load_errors = load_errors
+        .into_iter()
+        .map(|e| e.detached(&sources))
+        .collect();
+    let (mut fixed, mut diff, mut errors) = (0, String::new(), Vec::new());
+    for loaded in &projects {
+        if loaded
+            .settings
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.origin == Origin::CommandLine)
+            && loaded.settings.current_plan.is_none()
+        {
+            eprintln!(
+                "note: {}: to rescale the limits to the new plan, say which plan they are sized for now with `x-orion-lint: {{plan: cax11}}` or `--from-plan cax11`",
+                sources.get(loaded.project.main_file()).display_path()
+            );
+        }
+        let files: Vec<PathBuf> = loaded
+            .project
+            .files
+            .iter()
+            .map(|id| sources.get(*id).path.clone())
+            .collect();
+        let outcome = crate::fix::fix_project(
+            &files,
+            options,
+            overrides,
+            applicability,
+            Some(&crate::rescale::requested_fixes),
+        );
+        match outcome {
+            Ok(outcome) if args.diff => diff.push_str(&crate::fix::diff(&outcome)),
+            Ok(outcome) => match crate::fix::write(&outcome) {
+                Ok(()) => fixed += outcome.applied,
+                Err(error) => errors.push(error),
+            },
+            Err(error) => errors.push(error),
+        }
+    }
+    (fixed, errors, load_errors, diff)
 }
 
 fn status(report: &Report, controls: &Controls) -> Status {
@@ -321,11 +422,7 @@ fn status(report: &Report, controls: &Controls) -> Status {
 }
 
 /// Errors that stopped a project go to stderr, whatever the output format.
-fn print_errors(
-    errors: &[crate::compose::LoadError],
-    sources: &SourceMap,
-    human: &Human,
-) -> io::Result<()> {
+fn print_errors(errors: &[LoadError], sources: &SourceMap, human: &Human) -> io::Result<()> {
     let mut stderr = io::stderr().lock();
     for error in errors {
         write!(stderr, "{}", human.error(error, sources))?;

@@ -21,6 +21,8 @@ pub struct Report {
     pub errors: Vec<LoadError>,
     /// How many projects were linted.
     pub projects: usize,
+    /// How many fixes `--fix` applied before this lint.
+    pub fixed: usize,
 }
 
 impl Report {
@@ -119,6 +121,37 @@ pub fn load_all(
     (loaded, errors)
 }
 
+/// The findings of one project as orion-lint reports them: what its rules find, with the rule
+/// settings applied, less what a suppression comment covers. `--fix` fixes only these.
+pub fn check_project(
+    loaded: &LoadedProject,
+    sources: &SourceMap,
+    options: &LoadOptions,
+) -> Vec<Diagnostic> {
+    check(loaded, sources, &mut Suppressions::new(&options.env_files))
+}
+
+fn check(
+    loaded: &LoadedProject,
+    sources: &SourceMap,
+    suppressions: &mut Suppressions,
+) -> Vec<Diagnostic> {
+    let cx = Context {
+        project: &loaded.project,
+        settings: &loaded.settings,
+        sources,
+    };
+    let mut diagnostics = rules::check(&cx);
+    loaded.settings.rules.apply_to(&mut diagnostics);
+    suppressions.filter(
+        &loaded.project,
+        &loaded.files_read,
+        sources,
+        &mut diagnostics,
+    );
+    diagnostics
+}
+
 /// Lint every project of a target.
 pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Report {
     let mut report = Report::default();
@@ -127,20 +160,7 @@ pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Re
     let mut suppressions = Suppressions::new(&options.env_files);
     let mut found: Vec<Vec<Diagnostic>> = Vec::new();
     for loaded in &projects {
-        let cx = Context {
-            project: &loaded.project,
-            settings: &loaded.settings,
-            sources: &report.sources,
-        };
-        let mut diagnostics = rules::check(&cx);
-        loaded.settings.rules.apply_to(&mut diagnostics);
-        suppressions.filter(
-            &loaded.project,
-            &loaded.files_read,
-            &report.sources,
-            &mut diagnostics,
-        );
-        found.push(diagnostics);
+        found.push(check(loaded, &report.sources, &mut suppressions));
     }
     // Whether a suppression is used is known once every project that reads its file is linted;
     // its findings go with the first of them.

@@ -18,13 +18,25 @@ pub const DEFAULT_OS_RESERVE: u64 = 512 * 1024 * 1024;
 /// fork for RDB/AOF rewrites and fragmentation (AWS ElastiCache reserves 25% by default).
 pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
 
-/// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`.
-pub const KEYS: [&str; 7] = crate::config::KEYS;
+/// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`, and `services`, which holds
+/// rescale policies (see `rescale`) and belongs to one compose file.
+pub const KEYS: [&str; 8] = [
+    "plan",
+    "os-reserve",
+    "redis-headroom",
+    "profiles",
+    "severity",
+    "select",
+    "ignore",
+    "services",
+];
 
 /// Options given on the command line, which win over the compose file.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
     pub plan: Option<String>,
+    /// `--from-plan`: the plan the limits are sized for now, when the file does not record it.
+    pub from_plan: Option<String>,
     pub os_reserve: Option<String>,
     pub redis_headroom: Option<String>,
     /// `--profile`: empty means every profile.
@@ -55,6 +67,9 @@ pub struct Setting<T> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub plan: Option<Setting<&'static Plan>>,
+    /// The plan the limits are sized for now: the `x-orion-lint` plan, else `--from-plan`.
+    /// `--fix --plan NEW` rescales from it.
+    pub current_plan: Option<Setting<&'static Plan>>,
     pub os_reserve: Setting<u64>,
     /// A fraction of the container limit, e.g. 0.75.
     pub redis_headroom: Setting<f64>,
@@ -108,13 +123,24 @@ impl Settings {
         const BLOCK: &str = "`x-orion-lint`";
         const CONFIG: &str = "`orion-lint.toml`";
 
-        let plan = sources.choose(overrides.plan.as_deref(), "plan", |value, node| {
+        let plan_name = |value: &Resolved<'_>, node: Option<&Node>| {
             let name = match value {
                 Resolved::Str(name) => name,
                 _ => "",
             };
             plan_by_name(name, node)
-        })?;
+        };
+        let plan = sources.choose(overrides.plan.as_deref(), "plan", plan_name)?;
+        // The plan the compose file records wins over `--from-plan`: after a rescale the file
+        // says where it is, so repeating the same command changes nothing. `orion-lint.toml`
+        // only gives a default for both.
+        let current_plan = match sources.get_block("plan") {
+            Some(_) => sources.choose(None, "plan", plan_name)?,
+            None => match overrides.from_plan.as_deref() {
+                Some(name) => Sources::default().choose(Some(name), "plan", plan_name)?,
+                None => sources.choose(None, "plan", plan_name)?,
+            },
+        };
         let os_reserve = sources
             .choose(overrides.os_reserve.as_deref(), "os-reserve", reserve_bytes)?
             .unwrap_or(Setting {
@@ -153,6 +179,7 @@ impl Settings {
         rules.apply(&command_line_layer(overrides)?);
         Ok(Settings {
             plan,
+            current_plan,
             os_reserve,
             redis_headroom,
             profiles,
@@ -183,6 +210,7 @@ fn command_line_layer(overrides: &Overrides) -> Result<Layer, LoadError> {
 }
 
 /// The settings written in files: the `x-orion-lint` block and `orion-lint.toml`.
+#[derive(Default)]
 struct Sources<'a> {
     block: Option<&'a Node>,
     config: Option<&'a Node>,

@@ -703,9 +703,40 @@ fn c_strtod(b: &[u8]) -> (f64, usize, bool) {
 /// The portable Compose spelling of a byte count: the largest of `g`, `m`, `k` that divides it
 /// (`1536m`, `1g`), else bytes. Compose v1 and v2 both read these.
 pub fn compose_size(bytes: u64) -> String {
-    for (size, suffix) in [(GIB, "g"), (MIB, "m"), (KIB, "k")] {
+    compose_size_like(bytes, "0m")
+}
+
+/// `bytes` as a Compose size written in the style of `original`: the largest unit that divides
+/// it exactly, in the same case, with the same `b`/`ib` ending and spacing. `768m` becomes
+/// `1536m`, `512M` becomes `1G`, `512MiB` becomes `1GiB`; a plain byte count stays one.
+pub fn compose_size_like(bytes: u64, original: &str) -> String {
+    let original = original.trim();
+    let unit_at = original.find(|c: char| c.is_ascii_alphabetic());
+    let Some(unit_at) = unit_at else {
+        return bytes.to_string();
+    };
+    let unit = &original[unit_at..];
+    let upper = unit.starts_with(|c: char| c.is_ascii_uppercase());
+    let tail = &unit[unit.chars().next().map_or(0, char::len_utf8)..];
+    let space = if original[..unit_at].ends_with(' ') {
+        " "
+    } else {
+        ""
+    };
+    for (size, letter) in [(GIB, 'g'), (MIB, 'm'), (KIB, 'k')] {
         if bytes >= size && bytes % size == 0 {
-            return format!("{}{suffix}", bytes / size);
+            let letter = if upper {
+                letter.to_ascii_uppercase()
+            } else {
+                letter
+            };
+            // A bare `b` ending (`512mb`) stays; `ib` (`512MiB`) stays; `B` alone is bytes.
+            let tail = if unit.eq_ignore_ascii_case("b") {
+                ""
+            } else {
+                tail
+            };
+            return format!("{}{space}{letter}{tail}", bytes / size);
         }
     }
     bytes.to_string()
@@ -1102,6 +1133,29 @@ mod tests {
             Some(PgBaseUnit::Bytes)
         );
         assert_eq!(postgres_memory_setting("max_connections"), None);
+    }
+
+    #[test]
+    fn compose_sizes_keep_the_original_style() {
+        assert_eq!(compose_size_like(1536 * MIB, "768m"), "1536m");
+        assert_eq!(compose_size_like(GIB, "512M"), "1G");
+        assert_eq!(compose_size_like(GIB, "512MiB"), "1GiB");
+        assert_eq!(compose_size_like(2 * GIB, "1gb"), "2gb");
+        assert_eq!(compose_size_like(640 * MIB, "1 g"), "640 m");
+        assert_eq!(compose_size_like(GIB, "536870912"), "1073741824");
+        assert_eq!(compose_size(96 * MIB), "96m");
+        assert_eq!(compose_size(100), "100");
+        for (bytes, original) in [
+            (1536 * MIB, "768m"),
+            (GIB, "512M"),
+            (GIB, "512MiB"),
+            (2 * GIB, "1gb"),
+        ] {
+            assert_eq!(
+                compose_bytes(&compose_size_like(bytes, original)),
+                Ok(bytes)
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use orion_lint::compose::LoadOptions;
+use orion_lint::diagnostic::Applicability;
+use orion_lint::fix;
 use orion_lint::lint::{self, Target};
 use orion_lint::rules::RULES;
 use orion_lint::settings::Overrides;
@@ -134,6 +136,61 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
             );
         }
     }
+}
+
+/// The text `--fix` (or `--fix --unsafe-fixes`) makes of a compose file.
+fn fix_example(yaml: &str, applicability: Applicability) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, yaml).expect("write example");
+    let outcome = fix::fix_project(
+        std::slice::from_ref(&file),
+        &LoadOptions::default(),
+        &Overrides::default(),
+        applicability,
+        None,
+    )
+    .expect("the example can be fixed");
+    outcome
+        .changes
+        .get(&file)
+        .map_or_else(|| yaml.to_string(), |(_, fixed)| fixed.clone())
+}
+
+#[test]
+fn fixed_examples_are_what_the_fixes_produce() {
+    let mut checked = 0;
+    for rule in RULES {
+        let blocks = code_blocks(rule.doc);
+        for pair in blocks.windows(2) {
+            let [(bad_info, bad, _), (fixed_info, fixed, line)] = pair else {
+                unreachable!("windows of two")
+            };
+            let applicability = match fixed_info.as_str() {
+                "yaml fixed" => Applicability::Safe,
+                "yaml fixed unsafe" => Applicability::Unsafe,
+                _ => continue,
+            };
+            assert_eq!(
+                bad_info, "yaml bad",
+                "lints/{}.md:{line}: a fixed block follows a bad one",
+                rule.name
+            );
+            let actual = fix_example(bad, applicability);
+            assert_eq!(
+                &actual, fixed,
+                "lints/{}.md:{line}: the fix gives another text",
+                rule.name
+            );
+            assert!(
+                !lint_example(&actual).iter().any(|(r, _)| r == rule.name),
+                "lints/{}.md:{line}: the fixed example still fires the rule",
+                rule.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} fixed examples");
 }
 
 #[test]

@@ -86,6 +86,25 @@ impl LoadError {
         }
     }
 
+    /// The same error naming its position in the message instead of by span, for when the
+    /// source map the span points into is not kept.
+    pub fn detached(self, sources: &SourceMap) -> Self {
+        let Some(span) = &self.span else {
+            return self;
+        };
+        let file = sources.get(span.file);
+        let position = file.line_col(span.range.start);
+        LoadError {
+            message: format!(
+                "line {}, column {}: {}",
+                position.line, position.column, self.message
+            ),
+            path: Some(file.path.clone()),
+            span: None,
+            related: Vec::new(),
+        }
+    }
+
     pub fn at(span: Span, message: impl Into<String>) -> Self {
         LoadError {
             message: message.into(),

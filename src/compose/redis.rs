@@ -73,6 +73,21 @@ pub fn config(service: &Service, mounts: &Mounts, sources: &mut SourceMap) -> Op
     Some(config)
 }
 
+/// Whether the service's own `command:` starts the server (`redis-server ...`, or options the
+/// official image's entrypoint hands to it), so that options appended to it reach Redis.
+pub fn command_starts_server(service: &Service, sources: &SourceMap) -> bool {
+    let image_is_redis = service.image_name().is_some_and(|i| IMAGES.contains(&i));
+    let command = service.command(sources).unwrap_or_default();
+    service.get("entrypoint").is_none()
+        && match command::program(&command) {
+            Some(program) => {
+                is_server(program)
+                    || image_is_redis && (program.starts_with('-') || program.ends_with(".conf"))
+            }
+            None => false,
+        }
+}
+
 enum Launch {
     /// The arguments given to the server binary.
     Server(Vec<Arg>),

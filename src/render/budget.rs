@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use crate::budget::{Budget, Row};
 use crate::lint::LoadedProject;
+use crate::rescale::{self, Rescale};
+use crate::settings::Origin;
 use crate::source::SourceMap;
 use crate::units::human_bytes;
 
@@ -136,6 +138,9 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
                 .join(", ")
         );
     }
+    if let Some(rescale) = requested_rescale(project) {
+        write_rescale(out, &rescale, name_width);
+    }
     match budget.smallest_fitting_plan() {
         Some(p) => {
             let _ = writeln!(
@@ -148,6 +153,61 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
         }
         None => out.push_str("  no plan in the catalog fits\n"),
     }
+}
+
+/// The rescale `--plan` asks for, when it names a plan other than the one the limits are sized
+/// for: `budget` shows it without writing anything.
+fn requested_rescale(project: &LoadedProject) -> Option<Rescale<'_>> {
+    let settings = &project.settings;
+    let (new, current) = (settings.plan.as_ref()?, settings.current_plan.as_ref()?);
+    if new.origin != Origin::CommandLine || std::ptr::eq(new.value, current.value) {
+        return None;
+    }
+    rescale::plan(&project.project, settings, current.value, new.value).ok()
+}
+
+fn write_rescale(out: &mut String, rescale: &Rescale, name_width: usize) {
+    let _ = writeln!(
+        out,
+        "\n  rescaled from {} to {} by `orion-lint --fix --plan {}`:",
+        rescale.from.display_name(),
+        rescale.to.display_name(),
+        rescale.to.name
+    );
+    let _ = writeln!(
+        out,
+        "  {:name_width$}  {:>9}     {:>9}  {:>3}",
+        "service", "before", "after", "×"
+    );
+    for row in &rescale.rows {
+        let after = if row.after == row.before {
+            format!("{:>9}", "=")
+        } else {
+            format!("{:>9}", human_bytes(row.after))
+        };
+        let note = row
+            .note
+            .as_deref()
+            .map(|n| format!("  ({n})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:name_width$}  {:>9}  →  {after}  {:>3}{note}",
+            row.service.name,
+            human_bytes(row.before),
+            row.replicas
+        );
+    }
+    let needed = rescale.total_after() + rescale.os_reserve;
+    let _ = writeln!(
+        out,
+        "  containers {} → {}; with the OS reserve {} of {} ({} left)",
+        human_bytes(rescale.total_before()),
+        human_bytes(rescale.total_after()),
+        human_bytes(needed),
+        human_bytes(rescale.to.ram_bytes()),
+        human_bytes(rescale.to.ram_bytes().saturating_sub(needed))
+    );
 }
 
 fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
@@ -216,6 +276,19 @@ pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) ->
                 "remaining_bytes": budget.remaining(),
                 "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
                 "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
+                "rescale": requested_rescale(project).map(|r| json!({
+                    "from": r.from.name,
+                    "to": r.to.name,
+                    "containers_before_bytes": r.total_before(),
+                    "containers_after_bytes": r.total_after(),
+                    "services": r.rows.iter().map(|row| json!({
+                        "name": row.service.name,
+                        "before_bytes": row.before,
+                        "after_bytes": row.after,
+                        "replicas": row.replicas,
+                        "note": row.note,
+                    })).collect::<Vec<_>>(),
+                })),
             })
         })
         .collect();

@@ -84,10 +84,14 @@ pub fn summary(report: &Report) -> String {
         [one] => format!("Found {one} in {projects}"),
         [init @ .., last] => format!("Found {} and {last} in {projects}", init.join(", ")),
     };
+    let fixed = match report.fixed {
+        0 => String::new(),
+        n => format!("Fixed {}. ", plural(n, "problem")),
+    };
     match report.errors.len() {
-        0 => format!("{found}."),
+        0 => format!("{fixed}{found}."),
         n => format!(
-            "{found}; {} could not be read (see the errors above).",
+            "{fixed}{found}; {} could not be read (see the errors above).",
             plural(n, "project")
         ),
     }

@@ -1,5 +1,7 @@
 use crate::compose::service::{CountField, SizeField};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::fix;
+use crate::units;
 use crate::yaml::Node;
 
 use super::{Context, Rule, size};
@@ -86,8 +88,8 @@ fn memory_conflict(
         return None;
     }
     let deploy_text = size(super::written(cx, deploy.node), deploy_bytes);
-    Some(
-        RULE.on(
+    let diagnostic = RULE
+        .on(
             deploy.node,
             format!("{deploy_text} here"),
             format!(
@@ -95,8 +97,30 @@ fn memory_conflict(
             ),
         )
         .with_node_label(legacy.node, format!("{legacy_text} here"))
-        .with_help(HELP),
-    )
+        .with_help(HELP);
+    // Unsafe: which value was meant is a decision; the smaller one is the one that fits.
+    let (larger, smaller) = if legacy_bytes > deploy_bytes {
+        (legacy.node, deploy_bytes)
+    } else {
+        (deploy.node, legacy_bytes)
+    };
+    Some(match align(cx, larger, smaller) {
+        Some(fix) => diagnostic.with_fix(fix),
+        None => diagnostic,
+    })
+}
+
+/// The fix that writes `bytes` in place of a size, in that size's style.
+fn align(cx: &Context, node: &Node, bytes: u64) -> Option<Fix> {
+    let span = node.edit_span();
+    let written = cx.sources.text(span).trim_matches(['"', '\'']);
+    let value = units::compose_size_like(bytes, written);
+    let edit = fix::replace_value(cx.sources, span, written, &value)?;
+    Some(fix::single(
+        format!("use the smaller value, {value}, in both places"),
+        Applicability::Unsafe,
+        edit,
+    ))
 }
 
 fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Option<Diagnostic> {
@@ -106,8 +130,8 @@ fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Op
     if a == b {
         return None;
     }
-    Some(
-        RULE.on(
+    let diagnostic = RULE
+        .on(
             replicas.node,
             format!("{b} replicas here"),
             format!(
@@ -117,6 +141,17 @@ fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Op
             ),
         )
         .with_node_label(scale.node, format!("{a} here"))
-        .with_help("keep only `deploy.replicas`; `scale` is its older spelling"),
-    )
+        .with_help("keep only `deploy.replicas`; `scale` is its older spelling");
+    let (larger, smaller) = if a > b { (scale, b) } else { (replicas, a) };
+    let span = larger.node.edit_span();
+    let written = cx.sources.text(span).trim_matches(['"', '\'']);
+    let edit = fix::replace_value(cx.sources, span, written, &smaller.to_string());
+    Some(match edit {
+        Some(edit) => diagnostic.with_fix(fix::single(
+            format!("use the smaller count, {smaller}, in both places"),
+            Applicability::Unsafe,
+            edit,
+        )),
+        None => diagnostic,
+    })
 }

@@ -1,5 +1,6 @@
 use crate::compose::service::SizeField;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::fix;
 use crate::units::{self, DOCKER_MIN_MEMORY};
 use crate::yaml::Resolved;
 
@@ -69,13 +70,28 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 )),
                 _ => None,
             };
-            if let Some((label, message, help)) = problem {
-                out.push(
-                    RULE.on(field.node, label, message)
-                        .with_service(&service.name)
-                        .with_help(help),
-                );
+            let Some((label, message, help)) = problem else {
+                continue;
+            };
+            let mut diagnostic = RULE
+                .on(field.node, label, message)
+                .with_service(&service.name)
+                .with_help(help);
+            // A byte count written as a YAML integer means the same as a string.
+            if let (true, Some(Resolved::Int(_))) = (string_only, field.node.resolve()) {
+                let written = cx.sources.text(&field.node.span);
+                let quoted = format!("\"{written}\"");
+                if let Some(edit) =
+                    fix::replace_value(cx.sources, &field.node.span, written, &quoted)
+                {
+                    diagnostic = diagnostic.with_fix(fix::single(
+                        format!("quote it: {quoted}"),
+                        Applicability::Safe,
+                        edit,
+                    ));
+                }
             }
+            out.push(diagnostic);
         }
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::compose::redis::Directive;
 use crate::compose::{Project, ProjectService};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::fix;
 use crate::settings::Settings;
 use crate::source::{SourceMap, Span};
 use crate::units;
@@ -165,6 +166,16 @@ fn redis_sizings<'a>(cx: &'a Context) -> impl Iterator<Item = RedisSizing<'a>> {
             limit_node,
         })
     })
+}
+
+/// The fix that sets a `maxmemory` directive to `value`.
+fn set_maxmemory(cx: &Context, directive: &Directive, value: &str) -> Option<Fix> {
+    let edit = fix::replace_value(cx.sources, &directive.span, &directive.value, value)?;
+    Some(fix::single(
+        format!("set maxmemory to {value}"),
+        Applicability::Safe,
+        edit,
+    ))
 }
 
 /// Run every rule over a project; diagnostics come out in source order.

@@ -1,4 +1,5 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::fix;
 use crate::units;
 
 use super::{Context, Rule};
@@ -23,13 +24,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Err(error) = units::postgres_bytes(&setting.value, base) else {
                 continue;
             };
-            let help = match corrected_unit(&setting.value) {
+            let corrected =
+                corrected_unit(&setting.value).filter(|v| units::postgres_bytes(v, base).is_ok());
+            let help = match &corrected {
                 Some(fixed) => format!("write `{}={fixed}`", setting.name),
                 None => "write a number with one of the units B, kB, MB, GB or TB, e.g. `256MB`"
                     .to_string(),
             };
-            out.push(
-                RULE.at(
+            let mut diagnostic = RULE
+                .at(
                     setting.span.clone(),
                     "PostgreSQL refuses this value",
                     format!(
@@ -38,8 +41,20 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_service(&service.name)
-                .with_help(help),
-            );
+                .with_help(help);
+            let edit = corrected
+                .and_then(|v| fix::replace_value(cx.sources, &setting.span, &setting.value, &v));
+            if let Some(edit) = edit {
+                diagnostic = diagnostic.with_fix(fix::single(
+                    format!(
+                        "write the unit as PostgreSQL spells it: {}",
+                        edit.replacement
+                    ),
+                    Applicability::Safe,
+                    edit,
+                ));
+            }
+            out.push(diagnostic);
         }
     }
 }

@@ -1,6 +1,7 @@
 use crate::compose::command::Arg;
 use crate::compose::{ProjectService, Service};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::fix;
 use crate::source::Span;
 
 use super::{Context, Rule};
@@ -51,6 +52,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         for (client, span) in &uses {
             diagnostic =
                 diagnostic.with_label(span.clone(), format!("`{client}` uses it as a broker"));
+        }
+        if let Some(edit) =
+            fix::replace_value(cx.sources, &policy.span, &policy.value, "noeviction")
+        {
+            // Unsafe: a full broker then refuses writes, which the application must handle.
+            diagnostic = diagnostic.with_fix(fix::single(
+                "set maxmemory-policy to noeviction".to_string(),
+                Applicability::Unsafe,
+                edit,
+            ));
         }
         out.push(diagnostic);
     }

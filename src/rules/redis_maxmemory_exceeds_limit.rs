@@ -16,9 +16,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if redis.maxmemory < redis.limit {
             continue;
         }
-        let suggestion = (redis.limit as f64 * cx.settings.redis_headroom.value) as u64;
-        out.push(
-            RULE.at(
+        let suggestion =
+            units::redis_size((redis.limit as f64 * cx.settings.redis_headroom.value) as u64);
+        let mut diagnostic = RULE
+            .at(
                 redis.directive.span.clone(),
                 format!("maxmemory {}", units::human_bytes(redis.maxmemory)),
                 format!(
@@ -36,8 +37,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .with_help(format!(
                 "set maxmemory to at most {:.0}% of the limit, e.g. `{}`, so that the fork for persistence and fragmentation fit in the container",
                 cx.settings.redis_headroom.value * 100.0,
-                units::redis_size(suggestion)
-            )),
-        );
+                suggestion
+            ));
+        if let Some(fix) = super::set_maxmemory(cx, redis.directive, &suggestion) {
+            diagnostic = diagnostic.with_fix(fix);
+        }
+        out.push(diagnostic);
     }
 }

@@ -20,8 +20,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let percent = redis.maxmemory as f64 * 100.0 / redis.limit as f64;
         let limit_for_maxmemory = ((redis.maxmemory as f64 / share) as u64).div_ceil(1 << 20) << 20;
-        out.push(
-            RULE.at(
+        let suggestion = units::redis_size(allowed);
+        let mut diagnostic = RULE
+            .at(
                 redis.directive.span.clone(),
                 format!("{percent:.0}% of the container limit"),
                 format!(
@@ -38,10 +39,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_service(&redis.service.name)
             .with_help(format!(
-                "lower maxmemory to `{}` or raise the container limit to at least `{}`",
-                units::redis_size(allowed),
+                "lower maxmemory to `{suggestion}` or raise the container limit to at least `{}`",
                 units::compose_size(limit_for_maxmemory)
-            )),
-        );
+            ));
+        if let Some(fix) = super::set_maxmemory(cx, redis.directive, &suggestion) {
+            diagnostic = diagnostic.with_fix(fix);
+        }
+        out.push(diagnostic);
     }
 }

@@ -1,4 +1,6 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::compose::redis;
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::fix;
 use crate::units;
 
 use super::{Context, Rule};
@@ -48,6 +50,38 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     message,
                 ),
             },
+        };
+        let maxmemory = ["--maxmemory", suggestion.as_str()];
+        let edit = match (&redis.maxmemory, service.get("command")) {
+            (Some(directive), _) => {
+                fix::replace_value(cx.sources, &directive.span, &directive.value, &suggestion)
+            }
+            (None, Some(command)) if redis::command_starts_server(service, cx.sources) => {
+                fix::append_args(cx.sources, command, &maxmemory)
+            }
+            (None, None) if service.get("entrypoint").is_none() => {
+                // Only the plain images, whose default command is just the server.
+                let server = match service.image_name() {
+                    Some("redis") => Some("redis-server"),
+                    Some("valkey") => Some("valkey-server"),
+                    _ => None,
+                };
+                server
+                    .zip(service.node.entry("image"))
+                    .and_then(|(server, image)| {
+                        let command = format!("{server} {}", maxmemory.join(" "));
+                        fix::insert_entry_after(cx.sources, image, "command", &command)
+                    })
+            }
+            _ => None,
+        };
+        let diagnostic = match edit {
+            Some(edit) => diagnostic.with_fix(fix::single(
+                format!("set maxmemory to {suggestion}"),
+                Applicability::Safe,
+                edit,
+            )),
+            None => diagnostic,
         };
         out.push(
             diagnostic

@@ -1,0 +1,500 @@
+//! The fix engine. Fixes are byte-range edits on the original text, so everything outside them
+//! (comments, blank lines, quoting, key order, line endings, a BOM) stays byte for byte.
+//!
+//! Applying follows ruff's policy: identical edits are applied once (an anchor edited for every
+//! alias that uses it), a fix that overlaps an accepted one is skipped and retried after the
+//! text is re-linted, and the loop stops when nothing is left to fix. A result that no longer
+//! loads, or whose YAML shape changed beyond the edits, is refused. Files are written
+//! atomically: a temporary file in the same directory, flushed to disk, then renamed over the
+//! original with its permissions.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::compose::{LoadError, LoadOptions};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::lint::{self, LoadedProject};
+use crate::settings::Overrides;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::yaml::{self, Node, Value};
+
+/// Re-lint and fix at most this many times; real files settle in two or three passes.
+pub const MAX_PASSES: usize = 10;
+
+/// An edit replacing a value written at `span`, keeping its quotes, provided the text there
+/// still reads `expected` (a guard against spans that do not cover exactly one value, such as a
+/// word of an interpolated command).
+pub fn replace_value(
+    sources: &SourceMap,
+    span: &Span,
+    expected: &str,
+    replacement: &str,
+) -> Option<Edit> {
+    let written = sources.text(span);
+    let quoted = written.len() == expected.len() + 2
+        && matches!(written.as_bytes()[0], b'"' | b'\'')
+        && written.as_bytes()[0] == written.as_bytes()[written.len() - 1]
+        && &written[1..written.len() - 1] == expected;
+    let span = if written == expected {
+        span.clone()
+    } else if quoted {
+        span.sub(1..written.len() - 1)
+    } else {
+        return None;
+    };
+    Some(Edit {
+        span,
+        replacement: replacement.to_string(),
+    })
+}
+
+/// An edit appending words to a command written as a string (`redis-server --port 6379`) or a
+/// list (flow `[...]` or block `- ...`), in the command's own style. `None` for an interpolated
+/// command or one whose layout is not recognised.
+pub fn append_args(sources: &SourceMap, command: &Node, words: &[&str]) -> Option<Edit> {
+    let text = &sources.get(command.span.file).text;
+    let written = sources.text(&command.span);
+    let end = command.span.range.end;
+    let insert = |at: usize, replacement: String| Edit {
+        span: Span::new(command.span.file, at..at),
+        replacement,
+    };
+    match &command.value {
+        Value::Scalar(scalar) if scalar.substitution.is_none() && !written.contains('\n') => {
+            let quoted = matches!(
+                scalar.style,
+                yaml::Style::SingleQuoted | yaml::Style::DoubleQuoted
+            );
+            let at = if quoted { end - 1 } else { end };
+            Some(insert(at, format!(" {}", words.join(" "))))
+        }
+        Value::Seq(items) if written.starts_with('[') && written.ends_with(']') => {
+            let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+            let separator = if items.is_empty() { "" } else { ", " };
+            Some(insert(end - 1, format!("{separator}{}", quoted.join(", "))))
+        }
+        Value::Seq(items) => {
+            let last = items.last()?;
+            let line_start = text[..last.span.range.start]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let prefix = &text[line_start..last.span.range.start];
+            if !prefix.trim_start().starts_with('-')
+                || prefix.trim_start().trim_start_matches('-').trim() != ""
+            {
+                return None;
+            }
+            let line_end = text[last.span.range.end..]
+                .find('\n')
+                .map_or(text.len(), |i| last.span.range.end + i);
+            let lines: String = words.iter().map(|w| format!("\n{prefix}{w}")).collect();
+            Some(insert(line_end, lines))
+        }
+        _ => None,
+    }
+}
+
+/// An edit adding `key: value` as a new line after a mapping entry of a block mapping, at the
+/// same indentation.
+pub fn insert_entry_after(
+    sources: &SourceMap,
+    entry: &crate::yaml::Entry,
+    key: &str,
+    value: &str,
+) -> Option<Edit> {
+    let text = &sources.get(entry.key.span.file).text;
+    let key_start = entry.key.span.range.start;
+    let line_start = text[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..key_start];
+    if !indent.chars().all(|c| c == ' ') || entry.value.span.file != entry.key.span.file {
+        return None;
+    }
+    let value_end = entry.value.span.range.end.max(entry.key.span.range.end);
+    let line_end = text[value_end..]
+        .find('\n')
+        .map_or(text.len(), |i| value_end + i);
+    Some(Edit {
+        span: Span::new(entry.key.span.file, line_end..line_end),
+        replacement: format!("\n{indent}{key}: {value}"),
+    })
+}
+
+/// A fix replacing one value.
+pub fn single(title: String, applicability: Applicability, edit: Edit) -> Fix {
+    Fix {
+        title,
+        applicability,
+        edits: vec![edit],
+    }
+}
+
+/// The fixes that can be applied together: duplicates once, overlapping ones left for a later
+/// pass. Returns the accepted edits per file, sorted by position.
+pub fn select<'a>(
+    fixes: impl IntoIterator<Item = &'a Fix>,
+) -> (BTreeMap<FileId, Vec<Edit>>, usize) {
+    let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
+    fixes.sort_by_key(|f| {
+        f.edits
+            .iter()
+            .map(|e| (e.span.file, e.span.range.start))
+            .min()
+    });
+    let mut accepted: Vec<Edit> = Vec::new();
+    let mut applied = 0;
+    for fix in fixes {
+        let new: Vec<&Edit> = fix.edits.iter().filter(|e| !accepted.contains(e)).collect();
+        let overlaps = new.iter().enumerate().any(|(i, edit)| {
+            accepted
+                .iter()
+                .chain(new[..i].iter().copied())
+                .any(|other| overlap(edit, other))
+        });
+        if overlaps {
+            continue;
+        }
+        if !new.is_empty() {
+            applied += 1;
+        }
+        accepted.extend(new.into_iter().cloned());
+    }
+    let mut by_file: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
+    for edit in accepted {
+        by_file.entry(edit.span.file).or_default().push(edit);
+    }
+    for edits in by_file.values_mut() {
+        edits.sort_by_key(|e| (e.span.range.start, e.span.range.end));
+    }
+    (by_file, applied)
+}
+
+fn overlap(a: &Edit, b: &Edit) -> bool {
+    a.span.file == b.span.file
+        && (a.span.range.start < b.span.range.end && b.span.range.start < a.span.range.end
+            || a.span.range.start == b.span.range.start)
+}
+
+/// Apply sorted, non-overlapping edits to a text, from the end so that offsets stay valid.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut out = text.to_string();
+    for edit in edits.iter().rev() {
+        let range = edit.span.range.clone();
+        assert!(
+            out.is_char_boundary(range.start) && out.is_char_boundary(range.end),
+            "edits fall on character boundaries"
+        );
+        out.replace_range(range, &edit.replacement);
+    }
+    out
+}
+
+/// What fixing a project produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Each changed file: its original and fixed text.
+    pub changes: BTreeMap<PathBuf, (String, String)>,
+    /// How many fixes were applied.
+    pub applied: usize,
+}
+
+/// Fixes that are not findings: rewriting a project for another plan (`--fix --plan`).
+pub type ExtraFixes<'a> = &'a dyn Fn(&LoadedProject, &SourceMap) -> Result<Vec<Fix>, LoadError>;
+
+/// Fix one project: lint, apply the fixes allowed by `applicability`, re-lint, until nothing is
+/// left to fix. `extra` fixes are applied in the first pass. Nothing is written.
+pub fn fix_project(
+    files: &[PathBuf],
+    options: &LoadOptions,
+    overrides: &Overrides,
+    applicability: Applicability,
+    extra: Option<ExtraFixes>,
+) -> Result<Outcome, LoadError> {
+    let mut outcome = Outcome::default();
+    let mut texts: HashMap<PathBuf, String> = HashMap::new();
+    for pass in 0..MAX_PASSES {
+        let mut sources = SourceMap::default();
+        for (path, text) in &texts {
+            sources.add(SourceFile::new(path.clone(), text.clone()));
+        }
+        let loaded = match lint::load_project(files, options, overrides, &mut sources) {
+            Ok(loaded) => loaded,
+            Err(mut error) => {
+                if pass > 0 {
+                    error.message = format!(
+                        "orion-lint's fixes would break the project, so nothing was written: {}",
+                        error.message
+                    );
+                }
+                return Err(error.detached(&sources));
+            }
+        };
+        // What orion-lint reports: rule settings and suppression comments apply to fixes too.
+        let diagnostics: Vec<Diagnostic> = lint::check_project(&loaded, &sources, options);
+        let mut fixes: Vec<Fix> = match (pass, extra) {
+            (0, Some(extra)) => extra(&loaded, &sources).map_err(|e| e.detached(&sources))?,
+            _ => Vec::new(),
+        };
+        fixes.extend(
+            diagnostics
+                .into_iter()
+                .filter_map(|d| d.fix)
+                .filter(|f| f.applicability <= applicability),
+        );
+        let (edits, applied) = select(&fixes);
+        if applied == 0 {
+            return Ok(outcome);
+        }
+        outcome.applied += applied;
+        for (file, edits) in edits {
+            let source = sources.get(file);
+            let fixed = apply_edits(&source.text, &edits);
+            check_shape(source, &fixed, &edits).map_err(|e| e.detached(&sources))?;
+            outcome
+                .changes
+                .entry(source.path.clone())
+                .or_insert_with(|| (source.text.to_string(), String::new()))
+                .1 = fixed.clone();
+            texts.insert(source.path.clone(), fixed);
+        }
+    }
+    Err(LoadError {
+        message: format!(
+            "fixes did not settle after {MAX_PASSES} passes, so nothing was written; please report this with the file"
+        ),
+        path: files.first().cloned(),
+        span: None,
+        related: Vec::new(),
+    })
+}
+
+/// Refuse a fixed YAML file whose structure changed beyond scalar values: a replacement that
+/// swallowed a line break or a quote would otherwise rewrite the file's meaning.
+fn check_shape(source: &SourceFile, fixed: &str, edits: &[Edit]) -> Result<(), LoadError> {
+    let is_yaml = source
+        .path
+        .extension()
+        .is_some_and(|e| e == "yml" || e == "yaml");
+    let broken = |why: String| LoadError {
+        message: format!(
+            "a fix would {why}, so nothing was written; please report this with the file"
+        ),
+        path: Some(source.path.clone()),
+        span: edits.first().map(|e| e.span.clone()),
+        related: Vec::new(),
+    };
+    if !is_yaml {
+        let inserted_lines = edits.iter().any(|e| e.replacement.contains('\n'));
+        if !inserted_lines && fixed.lines().count() != source.text.lines().count() {
+            return Err(broken("change the lines of a non-YAML file".to_string()));
+        }
+        return Ok(());
+    }
+    let file = edits[0].span.file;
+    let before = yaml::parse(file, &source.text)
+        .map_err(|e| broken(format!("break the YAML ({})", e.message)))?;
+    let after =
+        yaml::parse(file, fixed).map_err(|e| broken(format!("break the YAML ({})", e.message)))?;
+    if before.len() != after.len() || !before.iter().zip(&after).all(|(a, b)| contains_shape(a, b))
+    {
+        return Err(broken("change the structure of the YAML".to_string()));
+    }
+    Ok(())
+}
+
+/// Whether `after` has every key, list item and kind of node that `before` has (values may
+/// differ, and keys and list items may be added).
+fn contains_shape(before: &Node, after: &Node) -> bool {
+    match (&before.value, &after.value) {
+        (Value::Scalar(_), Value::Scalar(_)) => true,
+        (Value::Seq(a), Value::Seq(b)) => {
+            a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| contains_shape(x, y))
+        }
+        (Value::Map(a), Value::Map(b)) => a.iter().all(|entry| {
+            b.iter()
+                .find(|other| other.key.as_str() == entry.key.as_str())
+                .is_some_and(|other| contains_shape(&entry.value, &other.value))
+        }),
+        _ => false,
+    }
+}
+
+/// A unified diff of each changed file, as `--diff` prints it.
+pub fn diff(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    for (path, (before, after)) in &outcome.changes {
+        let name = crate::source::display_path(path);
+        let name = name.trim_start_matches('/');
+        let diff = similar::TextDiff::from_lines(before.as_str(), after.as_str());
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string(),
+        );
+    }
+    out
+}
+
+/// Write every changed file, each atomically; on the first failure nothing more is written.
+pub fn write(outcome: &Outcome) -> Result<(), LoadError> {
+    // Check everything first, so that a read-only file does not leave the project half fixed.
+    for path in outcome.changes.keys() {
+        let metadata = std::fs::metadata(path)
+            .map_err(|e| LoadError::in_file(path, format!("cannot write the fix: {e}")))?;
+        if metadata.permissions().readonly() {
+            return Err(LoadError::in_file(
+                path,
+                "the file is read-only, so orion-lint did not fix it; make it writable or use --diff",
+            ));
+        }
+    }
+    for (path, (_, fixed)) in &outcome.changes {
+        write_atomically(path, fixed.as_bytes(), |file, bytes| file.write_all(bytes)).map_err(
+            |e| {
+                LoadError::in_file(
+                    path,
+                    format!("cannot write the fix, the file is unchanged: {e}"),
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Replace `path` by `bytes` atomically: write a temporary file beside it with `write`, flush it
+/// to disk, give it the original's permissions, then rename it over the original. On any error
+/// the temporary file is removed and the original is untouched.
+pub fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    write: impl FnOnce(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.orion-lint-{}.tmp", std::process::id()));
+    let permissions = std::fs::metadata(path)?.permissions();
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        write(&mut file, bytes)?;
+        file.sync_all()?;
+        std::fs::set_permissions(&temporary, permissions)?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn file() -> FileId {
+        SourceMap::default().add(SourceFile::new("t.yml".into(), ""))
+    }
+
+    fn edit(range: std::ops::Range<usize>, text: &str) -> Edit {
+        Edit {
+            span: Span::new(file(), range),
+            replacement: text.to_string(),
+        }
+    }
+
+    fn fix(edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: String::new(),
+            applicability: Applicability::Safe,
+            edits,
+        }
+    }
+
+    #[test]
+    fn identical_edits_apply_once_and_overlapping_fixes_wait() {
+        let a = fix(vec![edit(4..8, "1g")]);
+        let same = fix(vec![edit(4..8, "1g")]);
+        let overlapping = fix(vec![edit(6..10, "x")]);
+        let later = fix(vec![edit(12..14, "yy")]);
+        let (edits, applied) = select([&a, &same, &overlapping, &later]);
+        assert_eq!(applied, 2);
+        let edits = &edits[&file()];
+        assert_eq!(edits.len(), 2);
+        assert_eq!(apply_edits("mem=512m, x=ab", edits), "mem=1g, x=yy");
+    }
+
+    #[test]
+    fn a_fix_is_applied_whole_or_not_at_all() {
+        let first = fix(vec![edit(0..2, "A")]);
+        let both = fix(vec![edit(1..3, "B"), edit(10..11, "C")]);
+        let (edits, applied) = select([&first, &both]);
+        assert_eq!(applied, 1);
+        assert_eq!(edits[&file()], vec![edit(0..2, "A")]);
+    }
+
+    #[test]
+    fn replace_value_keeps_quotes_and_refuses_other_text() {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("c.yml".into(), "a: \"512M\"\nb: 768m\n"));
+        let quoted = replace_value(&sources, &Span::new(id, 3..9), "512M", "1G").unwrap();
+        assert_eq!(quoted.span.range, 4..8);
+        let plain = replace_value(&sources, &Span::new(id, 13..17), "768m", "1536m").unwrap();
+        assert_eq!(plain.span.range, 13..17);
+        assert!(replace_value(&sources, &Span::new(id, 10..17), "768m", "1g").is_none());
+    }
+
+    #[test]
+    fn shape_changes_are_refused() {
+        let text = "services:\n  a:\n    mem_limit: 1g\n";
+        let source = SourceFile::new("c.yml".into(), text);
+        let good = [edit(31..33, "2g")];
+        assert!(check_shape(&source, &apply_edits(text, &good), &good).is_ok());
+        let bad = [edit(31..33, "2g\n  b: {}")];
+        assert!(
+            check_shape(&source, &apply_edits(text, &bad), &bad).is_ok(),
+            "adding keys is allowed"
+        );
+        let breaking = [edit(20..33, "[1")];
+        assert!(check_shape(&source, &apply_edits(text, &breaking), &breaking).is_err());
+    }
+
+    #[test]
+    fn atomic_writes_keep_permissions_and_leave_no_trace_on_failure() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("compose.yaml");
+        std::fs::write(&path, "a: 1\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomically(&path, b"a: 2\n", |f, b| f.write_all(b)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 2\n");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let failing = write_atomically(&path, b"a: 3\n", |f, b| {
+            f.write_all(&b[..2])?;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "disk full",
+            ))
+        });
+        assert!(failing.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 2\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+}
