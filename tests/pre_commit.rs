@@ -151,21 +151,15 @@ fn git(dir: &Path, args: &[&str]) {
 /// profile) in a fresh store. The build goes to a target directory kept between runs, with the
 /// release profile turned down to a quick build: only what pre-commit does with the hook is tested
 /// here, not the optimized binary.
-fn try_repo(pre_commit: &Path, scratch: &Path, file: &str) -> (bool, String) {
+fn try_repo(pre_commit: &Path, scratch: &Path, hook: &[&str], file: &str) -> (bool, String) {
     let repo = env!("CARGO_MANIFEST_DIR");
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-target");
     let home = tempfile::tempdir().expect("temp dir");
     let output = Command::new(pre_commit)
         .current_dir(scratch)
-        .args([
-            "try-repo",
-            repo,
-            "orion-lint",
-            "--files",
-            file,
-            "--color",
-            "never",
-        ])
+        .args(["try-repo", repo])
+        .args(hook)
+        .args(["--files", file, "--color", "never"])
         .env("PRE_COMMIT_HOME", home.path())
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
@@ -189,7 +183,7 @@ fn try_repo(pre_commit: &Path, scratch: &Path, file: &str) -> (bool, String) {
 }
 
 #[test]
-fn pre_commit_fails_on_a_bad_compose_file_and_passes_on_a_good_one() {
+fn pre_commit_fails_on_a_bad_compose_file_passes_on_a_good_one_and_fixes_on_demand() {
     let Some(pre_commit) = common::require(
         "pre-commit",
         common::find_on_path("pre-commit"),
@@ -216,20 +210,44 @@ fn pre_commit_fails_on_a_bad_compose_file_and_passes_on_a_good_one() {
         "services:\n  api:\n    image: api\n    mem_limit: 512m\n",
     )
     .unwrap();
+    std::fs::create_dir_all(dir.join("fix")).unwrap();
+    std::fs::write(
+        dir.join("fix/compose.yaml"),
+        "services:\n  redis:\n    image: redis:7\n    command: redis-server --maxmemory 100mb\n    mem_limit: 128m\n",
+    )
+    .unwrap();
     git(dir, &["add", "."]);
 
     let started = Instant::now();
-    let (passed, output) = try_repo(&pre_commit, dir, "bad/docker-compose.yml");
+    let (passed, output) = try_repo(&pre_commit, dir, &["orion-lint"], "bad/docker-compose.yml");
     assert!(!passed, "the hook passed on a bad file:\n{output}");
     assert!(
         output.contains("mem-reservation-exceeds-limit"),
         "the hook's output names the rule:\n{output}"
     );
-    let (passed, output) = try_repo(&pre_commit, dir, "good/compose.yaml");
+    let (passed, output) = try_repo(&pre_commit, dir, &["orion-lint"], "good/compose.yaml");
     assert!(passed, "the hook failed on a good file:\n{output}");
     assert!(output.contains("orion-lint"), "{output}");
+    // The manual-stage fix hook rewrites the file; pre-commit fails because a hook changed it.
+    let (passed, output) = try_repo(
+        &pre_commit,
+        dir,
+        &["orion-lint-fix", "--hook-stage", "manual"],
+        "fix/compose.yaml",
+    );
+    assert!(!passed, "{output}");
+    assert!(
+        output.contains("files were modified by this hook"),
+        "{output}"
+    );
+    let fixed = std::fs::read_to_string(dir.join("fix/compose.yaml")).unwrap();
+    assert!(fixed.contains("--maxmemory 96mb"), "{fixed}");
     let _ = std::io::Write::write_all(
         &mut std::io::stderr(),
-        format!("pre-commit try-repo, two runs: {:.1?}\n", started.elapsed()).as_bytes(),
+        format!(
+            "pre-commit try-repo, three runs: {:.1?}\n",
+            started.elapsed()
+        )
+        .as_bytes(),
     );
 }

@@ -395,3 +395,39 @@ fn the_readme_example_is_clean() {
         ]
     );
 }
+
+#[test]
+fn fix_leaves_suppressed_and_ignored_findings_alone() {
+    let compose = "services:
+  redis:
+    image: redis:7
+    command: redis-server --maxmemory 100mb
+    mem_limit: 128m
+";
+    let fix = |dir: &Path, args: &[&str]| {
+        let output = Command::cargo_bin("orion-lint")
+            .unwrap()
+            .env_clear()
+            .current_dir(dir)
+            .arg("--fix")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ne!(output.status.code(), Some(2), "{output:?}");
+        std::fs::read_to_string(dir.join("compose.yaml")).unwrap()
+    };
+    // Sanity: the finding has a safe fix.
+    let dir = repo(&[("compose.yaml", compose)]);
+    assert!(fix(dir.path(), &[]).contains("--maxmemory 96mb"));
+    let suppressed = compose.replace(
+        "100mb\n",
+        "100mb  # orion-lint ignore=redis-maxmemory-headroom\n",
+    );
+    let dir = repo(&[("compose.yaml", &suppressed)]);
+    assert_eq!(fix(dir.path(), &[]), suppressed);
+    let dir = repo(&[("compose.yaml", compose)]);
+    assert_eq!(
+        fix(dir.path(), &["--ignore", "redis-maxmemory-headroom"]),
+        compose
+    );
+}
