@@ -181,7 +181,7 @@ struct Controls {
     #[arg(long)]
     exit_zero: bool,
 
-    /// Print the findings only, without the summary line.
+    /// Human output: print the findings only, without the summary line.
     #[arg(short, long)]
     quiet: bool,
 }

@@ -77,6 +77,14 @@ pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Config, LoadError> {
 fn check_keys(root: &Node) -> Result<(), LoadError> {
     for entry in root.as_map().unwrap_or_default() {
         let key = entry.key.as_str().unwrap_or_default();
+        if key == "services" {
+            return Err(LoadError::at(
+                entry.key.span.clone(),
+                format!(
+                    "`services` (rescale policies) cannot be set in `{FILE_NAME}`: it belongs to one compose file, in its `x-orion-lint` block"
+                ),
+            ));
+        }
         if !KEYS.contains(&key) {
             let hint = match crate::closest(key, KEYS) {
                 Some(close) => format!("did you mean `{close}`?"),

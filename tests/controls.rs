@@ -399,6 +399,10 @@ fn bad_orion_lint_toml_exits_two_naming_file_line_and_closest_key() {
             "orion-lint.toml:1:12: `severity` in `orion-lint.toml` must map rule names to levels",
         ),
         ("[profile]\n", "did you mean `profiles`?"),
+        (
+            "[services.db]\nweight = 2\n",
+            "orion-lint.toml:1:2: `services` (rescale policies) cannot be set in `orion-lint.toml`",
+        ),
     ];
     for (toml, expected) in cases {
         write(dir.path(), "orion-lint.toml", toml);
