@@ -7,9 +7,11 @@
 //! - `ignore=` at the end of a line, or on a line of its own above it (blank lines and other
 //!   comments may come between): the findings whose primary location starts on that line or
 //!   inside the YAML node that starts on it, a mapping entry (key and value, with everything
-//!   nested under it) or a sequence item. Above a service's key it also covers the findings about
-//!   that service wherever they are reported: at an anchor it merges, in a `.env` value, in
-//!   another compose file of the project, in its mounted `redis.conf`.
+//!   nested under it) or a sequence item; and the findings on a value written elsewhere but used
+//!   there (the `<<: *defaults` or alias that brings an anchor's value, the `${VAR}` that takes it
+//!   from `.env`). Above a service's key it also covers the findings about that service wherever
+//!   they are reported: at an anchor it merges, in a `.env` value, in another compose file of the
+//!   project, in its mounted `redis.conf`.
 //!
 //! Where comments are read: compose files (with the YAML scanner's view of the text, so a `#` in
 //! a quoted or block scalar, or one not preceded by a space, is not a comment), `.env` files (a
@@ -154,13 +156,13 @@ impl Suppressions {
         diagnostics.retain(|d| {
             let mut suppressed = false;
             for (&file, suppressions) in self.files.iter_mut() {
-                let in_file = file == d.primary.span.file;
                 let own = compose_files.contains(&file);
-                if !in_file && !own {
+                let related = file == d.primary.span.file || d.uses.iter().any(|u| u.file == file);
+                if !related && !own {
                     continue;
                 }
                 for directive in &mut suppressions.directives {
-                    if !directive.covers(d, in_file, own) {
+                    if !directive.covers(d, file, own) {
                         continue;
                     }
                     for named in directive.rules.iter_mut().filter(|n| n.rule.name == d.rule) {
@@ -250,7 +252,7 @@ fn suppress_meta(suppressions: &mut FileSuppressions, diagnostics: &mut Vec<Diag
     diagnostics.retain(|d| {
         let mut suppressed = false;
         for directive in &mut suppressions.directives {
-            if directive.covers(d, true, false) {
+            if directive.covers(d, d.primary.span.file, false) {
                 for named in directive.rules.iter_mut().filter(|n| n.rule.name == d.rule) {
                     named.used = true;
                     suppressed = true;
@@ -262,16 +264,22 @@ fn suppress_meta(suppressions: &mut FileSuppressions, diagnostics: &mut Vec<Diag
 }
 
 impl Directive {
-    /// Whether the directive's place covers a finding (the rule is checked by the caller).
-    /// `in_file`: the finding's primary location is in the directive's file; `own`: the
-    /// directive's file is a compose file of the finding's project.
-    fn covers(&self, d: &Diagnostic, in_file: bool, own: bool) -> bool {
+    /// Whether the directive, in `file`, covers a finding (the rule is checked by the caller):
+    /// a global one if the finding's primary location is in the file; a line one if the primary
+    /// location or a place where the value is used starts in what it covers, or if it covers the
+    /// finding's service (`own`: `file` is a compose file of the finding's project).
+    fn covers(&self, d: &Diagnostic, file: FileId, own: bool) -> bool {
         match &self.target {
-            None => in_file,
+            None => d.primary.span.file == file,
             Some(None) => false,
             Some(Some(target)) => {
-                let start = d.primary.span.range.start;
-                (in_file && target.range.start <= start && start <= target.range.end)
+                let inside = |span: &Span| {
+                    span.file == file
+                        && target.range.start <= span.range.start
+                        && span.range.start <= target.range.end
+                };
+                inside(&d.primary.span)
+                    || d.uses.iter().any(inside)
                     || (own
                         && target.service.is_some()
                         && target.service.as_deref() == d.service.as_deref())

@@ -431,3 +431,28 @@ fn fix_leaves_suppressed_and_ignored_findings_alone() {
         compose
     );
 }
+
+#[test]
+fn a_comment_where_a_value_is_used_covers_the_finding_reported_where_it_is_written() {
+    // At the merge key that brings the anchor's invalid limit: only that service's finding.
+    let compose = "x-defaults: &defaults
+  image: app
+  mem_limit: 1.5
+services:
+  web:
+    <<: *defaults  # orion-lint ignore=mem-limit-invalid
+  api:
+    <<: *defaults
+";
+    let dir = repo(&[("compose.yaml", compose)]);
+    assert_eq!(rules(&lint(dir.path(), &[]).0), [("mem-limit-invalid", 3)]);
+    // At the `${VAR}` that takes the value from `.env`.
+    let dir = repo(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    # orion-lint ignore=mem-limit-invalid\n    mem_limit: ${WEB_MEM}\n",
+        ),
+        (".env", "WEB_MEM=lots\n"),
+    ]);
+    assert_eq!(lint(dir.path(), &[]), (Vec::new(), 0));
+}
