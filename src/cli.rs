@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Severity};
 use crate::lint::{self, Report, Target};
-use crate::render::{self, Human, Json, Renderer};
+use crate::render::{self, Concise, Github, Human, Json, Rdjson, Rdjsonl, Renderer, Sarif};
 use crate::settings::{Origin, Overrides};
 use crate::source::SourceMap;
 use crate::{plans, rules};
@@ -231,6 +231,16 @@ enum Format {
     Human,
     /// One JSON object: `{"diagnostics": [...], "errors": [...]}`.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// Reviewdog Diagnostic Format, one object: `reviewdog -f=rdjson` (columns in UTF-8 bytes).
+    Rdjson,
+    /// Reviewdog Diagnostic Format, one diagnostic per line: `reviewdog -f=rdjsonl`.
+    Rdjsonl,
+    /// GitHub Actions workflow commands (`::error file=...`): annotations on pull requests.
+    Github,
+    /// One line per finding, `path:line:column: severity[rule] message`, and nothing else.
+    Concise,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -346,6 +356,11 @@ fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> 
         }
         Format::Human => human.render(report, &mut stdout)?,
         Format::Json => Json.render(report, &mut stdout)?,
+        Format::Sarif => Sarif.render(report, &mut stdout)?,
+        Format::Rdjson => Rdjson.render(report, &mut stdout)?,
+        Format::Rdjsonl => Rdjsonl.render(report, &mut stdout)?,
+        Format::Github => Github.render(report, &mut stdout)?,
+        Format::Concise => Concise.render(report, &mut stdout)?,
     }
     stdout.flush()?;
     Ok(status(report, &args.controls))

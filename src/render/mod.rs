@@ -1,18 +1,36 @@
 //! Output formats: each renders a [`Report`] and nothing else decides what is shown.
 
 mod budget;
+mod concise;
+mod github;
 mod human;
 mod json;
+mod rdjson;
+mod sarif;
 
 use std::io::{self, Write};
 
 pub use budget::{budget_json, budget_text};
+pub use concise::Concise;
+pub use github::Github;
 pub use human::{Human, summary};
 pub use json::{Json, Location};
+pub use rdjson::{Rdjson, Rdjsonl};
+pub use sarif::Sarif;
 
+use crate::diagnostic::Diagnostic;
 use crate::lint::Report;
 
 /// One output format.
 pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A finding's message followed by its help, for formats that show one text per finding (a
+/// review comment, a code scanning alert, an annotation).
+fn message_with_help(diagnostic: &Diagnostic) -> String {
+    match &diagnostic.help {
+        Some(help) => format!("{}\n\nhelp: {help}", diagnostic.message),
+        None => diagnostic.message.clone(),
+    }
 }

@@ -238,3 +238,211 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
             .flatten()
     })
 }
+
+// ---- Validators of the machine-readable output formats (tests/formats.rs) ----
+
+pub const NPM_VALIDATORS_HINT: &str =
+    "`npm ci --prefix .ci` (versions pinned in .ci/package-lock.json; .ci/run does it)";
+pub const CHECK_JSONSCHEMA_HINT: &str = "`python3 -m pip install check-jsonschema`";
+
+/// The repository root (where Cargo.toml is).
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The SARIF Multitool of the npm package `@microsoft/sarif-multitool`: `$ORION_SARIF_MULTITOOL_BIN`,
+/// else the platform binary installed under `.ci/node_modules`. The binary is called directly:
+/// the package's `bin.js` passes its arguments through a shell, which splits `Sarif;Gh`.
+pub fn sarif_multitool() -> Option<PathBuf> {
+    if let Some(path) = env_override("ORION_SARIF_MULTITOOL_BIN") {
+        return Some(path);
+    }
+    let platform = match env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    };
+    let binary = repo_root()
+        .join(".ci/node_modules/@microsoft")
+        .join(format!("sarif-multitool-{platform}"))
+        .join("Sarif.Multitool");
+    is_executable(&binary).then_some(binary)
+}
+
+/// `node` and the script of the npm package `@umbrelladocs/rdformat-validator` under
+/// `.ci/node_modules`.
+pub fn rdformat_validator() -> Option<PathBuf> {
+    find_on_path("node")?;
+    let script = repo_root()
+        .join(".ci/node_modules/@umbrelladocs/rdformat-validator/bin/rdformat-validator.js");
+    script.is_file().then_some(script)
+}
+
+/// `check-jsonschema` (PyPI): `$ORION_CHECK_JSONSCHEMA_BIN`, else from PATH, else from the scripts
+/// directory of `python3`.
+pub fn check_jsonschema() -> Option<PathBuf> {
+    if let Some(path) = env_override("ORION_CHECK_JSONSCHEMA_BIN") {
+        return Some(path);
+    }
+    if let Some(path) = find_on_path("check-jsonschema") {
+        return Some(path);
+    }
+    let output = Command::new(find_on_path("python3")?)
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .ok()?;
+    let dir = String::from_utf8(output.stdout).ok()?;
+    let script = Path::new(dir.trim()).join("check-jsonschema");
+    is_executable(&script).then_some(script)
+}
+
+/// The official SARIF 2.1.0 schema in `../shared/schemas/`, if the shared folder is there.
+pub fn sarif_schema() -> Option<PathBuf> {
+    let schema = repo_root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    schema.is_file().then_some(schema)
+}
+
+/// One thing a validator reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// `error`, `warning` or `note`.
+    pub level: String,
+    /// The validator's rule, e.g. `SARIF1002`, `JSON1019`, `GH1013`.
+    pub rule: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.level, self.rule, self.message)
+    }
+}
+
+/// Run `Sarif.Multitool validate` with its SARIF and GitHub rule sets on `file` and return what it
+/// reported (read from its own SARIF log, not its console). The multitool exits 0 whether or not
+/// the file is valid: its findings are the verdict. Panics if it does not run.
+pub fn sarif_multitool_validate(multitool: &Path, file: &Path) -> Vec<Finding> {
+    let log = file.with_extension("multitool.sarif");
+    let output = Command::new(multitool)
+        .arg("validate")
+        .arg(file)
+        .arg("--output")
+        .arg(&log)
+        .args(["--log", "ForceOverwrite"])
+        .args(["--rule-kind", "Sarif;Gh"])
+        .args(["--level", "Error;Warning;Note"])
+        // The validator needs no culture data; without this a machine lacking libicu fails.
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", multitool.display()));
+    assert!(
+        output.status.success(),
+        "the SARIF multitool failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = fs::read_to_string(&log).unwrap_or_else(|e| {
+        panic!(
+            "the SARIF multitool wrote no log {} ({e}):\n{}",
+            log.display(),
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    let log: serde_json::Value = serde_json::from_str(&text).expect("the multitool's log is JSON");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    run["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|result| {
+            let rule = result["ruleIndex"]
+                .as_u64()
+                .and_then(|i| rules.get(i as usize))
+                .cloned()
+                .unwrap_or_default();
+            let level = result["level"]
+                .as_str()
+                .or(rule["defaultConfiguration"]["level"].as_str())
+                .unwrap_or("warning")
+                .to_string();
+            let message = result["message"]["text"].as_str().map_or_else(
+                || {
+                    let id = result["message"]["id"].as_str().unwrap_or_default();
+                    let mut text = rule["messageStrings"][id]["text"]
+                        .as_str()
+                        .unwrap_or(id)
+                        .to_string();
+                    for (i, argument) in result["message"]["arguments"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .iter()
+                        .enumerate()
+                    {
+                        text = text.replace(&format!("{{{i}}}"), argument.as_str().unwrap_or(""));
+                    }
+                    text
+                },
+                str::to_string,
+            );
+            Finding {
+                level,
+                rule: result["ruleId"].as_str().unwrap_or_default().to_string(),
+                message,
+            }
+        })
+        .collect()
+}
+
+/// Run `check-jsonschema --schemafile SCHEMA FILES...`: `Ok(output)` when every file validates.
+pub fn check_jsonschema_validate(
+    tool: &Path,
+    schema: &Path,
+    files: &[PathBuf],
+) -> Result<String, String> {
+    let output = Command::new(tool)
+        .arg("--schemafile")
+        .arg(schema)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+/// Run `rdformat-validator --strict --no-extra-fields --format json FILES...` and return its JSON
+/// report and whether it exited 0. The validator parses each file as one JSON value: an rdjson
+/// `DiagnosticResult` (it has `diagnostics`), or a single `Diagnostic` (one rdjsonl line), so an
+/// rdjsonl stream is validated one line per file.
+pub fn rdformat_validate(script: &Path, files: &[PathBuf]) -> (serde_json::Value, bool) {
+    let output = Command::new(find_on_path("node").expect("node is on PATH"))
+        .arg(script)
+        .args(["--strict", "--no-extra-fields", "--format", "json"])
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "rdformat-validator printed no JSON ({e}):\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (report, output.status.success())
+}
