@@ -1,7 +1,8 @@
 //! The command line: parse arguments, call the library, print, and set the exit code.
 //!
-//! Exit codes: 0 when no finding reaches error severity, 1 when one does, 2 when orion-lint
-//! could not do its job (unreadable file, invalid YAML, unknown plan, bad arguments).
+//! Exit codes: 0 when no finding reaches the severity threshold (`--severity-threshold`, error by
+//! default), 1 when one does, 2 when orion-lint could not do its job (unreadable file, invalid
+//! YAML, unknown plan, bad arguments or configuration).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -127,6 +128,7 @@ impl ProjectArgs {
             os_reserve: self.os_reserve.clone(),
             redis_headroom: self.redis_headroom.clone(),
             profiles: self.profiles.clone(),
+            ..Overrides::default()
         }
     }
 }
@@ -153,6 +155,57 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+
+    #[command(flatten)]
+    controls: Controls,
+}
+
+/// Which rules run and what makes the run fail.
+#[derive(Debug, Args)]
+struct Controls {
+    /// Run only these rules (comma-separated, or repeat the flag). Replaces any `select` of
+    /// `orion-lint.toml` and `x-orion-lint`.
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',', value_parser = rule_name)]
+    select: Option<Vec<String>>,
+
+    /// Do not run these rules (comma-separated, or repeat the flag).
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',', value_parser = rule_name)]
+    ignore: Vec<String>,
+
+    /// The lowest severity that makes the exit code 1. With the default, `error`, warnings and
+    /// infos are printed but do not fail the run; `warning` fails on warnings too.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Threshold::Error)]
+    severity_threshold: Threshold,
+
+    /// Exit with 0 even when findings reach the threshold (still 2 when orion-lint cannot lint).
+    #[arg(long)]
+    exit_zero: bool,
+
+    /// Human output: print the findings only, without the summary line.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// A rule name on the command line: unknown names are refused with the closest one.
+fn rule_name(name: &str) -> Result<String, String> {
+    crate::selection::rule_named(name.trim()).map(|rule| rule.name.to_string())
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Threshold {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Threshold {
+    fn severity(self) -> Severity {
+        match self {
+            Threshold::Error => Severity::Error,
+            Threshold::Warning => Severity::Warning,
+            Threshold::Info => Severity::Info,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -206,9 +259,9 @@ enum ColorChoice {
 /// The exit status of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
-    /// No finding at error severity.
+    /// No finding at or above the severity threshold.
     Clean = 0,
-    /// At least one finding at error severity.
+    /// At least one finding at or above the severity threshold.
     Findings = 1,
     /// orion-lint could not do its job.
     Failure = 2,
@@ -263,7 +316,12 @@ fn terminal_width() -> usize {
 fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
     let target = args.project.target();
     let options = args.project.load_options();
-    let overrides = args.project.overrides();
+    let controls = &args.controls;
+    let overrides = Overrides {
+        select: controls.select.clone(),
+        ignore: controls.ignore.clone(),
+        ..args.project.overrides()
+    };
     if args.fix || args.diff {
         let (fixed, mut errors, load_errors, diff) = fix(args, &target, &options, &overrides);
         if args.diff {
@@ -291,6 +349,11 @@ fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> 
     print_errors(&report.errors, &report.sources, human)?;
     let mut stdout = io::stdout().lock();
     match args.format {
+        Format::Human if args.controls.quiet => {
+            for diagnostic in &report.diagnostics {
+                writeln!(stdout, "{}", human.diagnostic(diagnostic, &report.sources))?;
+            }
+        }
         Format::Human => human.render(report, &mut stdout)?,
         Format::Json => Json.render(report, &mut stdout)?,
         Format::Sarif => Sarif.render(report, &mut stdout)?,
@@ -300,7 +363,7 @@ fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> 
         Format::Concise => Concise.render(report, &mut stdout)?,
     }
     stdout.flush()?;
-    Ok(status(report))
+    Ok(status(report, &args.controls))
 }
 
 /// Fix every project of the target: write the fixes (`--fix`) or collect their diff (`--diff`).
@@ -362,10 +425,11 @@ fn fix(
     (fixed, errors, load_errors, diff)
 }
 
-fn status(report: &Report) -> Status {
+fn status(report: &Report, controls: &Controls) -> Status {
+    let threshold = controls.severity_threshold.severity();
     if !report.errors.is_empty() {
         Status::Failure
-    } else if report.count(Severity::Error) > 0 {
+    } else if !controls.exit_zero && report.diagnostics.iter().any(|d| d.severity >= threshold) {
         Status::Findings
     } else {
         Status::Clean

@@ -74,6 +74,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub service: Option<String>,
     pub fix: Option<Fix>,
+    /// Where the primary value is used when it is written elsewhere: the `${...}` that
+    /// interpolated it from `.env`, the aliases, merge keys and `extends` that carried it. A
+    /// suppression comment there covers the finding as one at the value does.
+    pub uses: Vec<Span>,
 }
 
 impl Diagnostic {
@@ -96,6 +100,7 @@ impl Diagnostic {
             help: None,
             service: None,
             fix: None,
+            uses: Vec::new(),
         }
     }
 
@@ -111,6 +116,11 @@ impl Diagnostic {
         let mut diagnostic =
             Diagnostic::new(rule, severity, node.edit_span().clone(), label, message);
         diagnostic.add_via(node);
+        diagnostic.uses = diagnostic
+            .secondary
+            .iter()
+            .map(|l| l.span.clone())
+            .collect();
         diagnostic
     }
 

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::lint::{self, LoadedProject};
-use crate::rules::{self, Context};
 use crate::settings::Overrides;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::yaml::{self, Node, Value};
@@ -230,12 +229,8 @@ pub fn fix_project(
                 return Err(error.detached(&sources));
             }
         };
-        let cx = Context {
-            project: &loaded.project,
-            settings: &loaded.settings,
-            sources: &sources,
-        };
-        let diagnostics: Vec<Diagnostic> = rules::check(&cx);
+        // What orion-lint reports: rule settings and suppression comments apply to fixes too.
+        let diagnostics: Vec<Diagnostic> = lint::check_project(&loaded, &sources, options);
         let mut fixes: Vec<Fix> = match (pass, extra) {
             (0, Some(extra)) => extra(&loaded, &sources).map_err(|e| e.detached(&sources))?,
             _ => Vec::new(),

@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod cli;
 pub mod compose;
+pub mod config;
 pub mod diagnostic;
 pub mod fix;
 pub mod lint;
@@ -15,8 +16,10 @@ pub mod plans;
 pub mod render;
 pub mod rescale;
 pub mod rules;
+pub mod selection;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod units;
 pub mod yaml;
 

@@ -1,13 +1,16 @@
-//! Linting a set of paths from start to end: find the projects, load each, resolve its settings,
-//! run the rules. The CLI and the tests both start here.
+//! Linting a set of paths from start to end: find the projects, load each, resolve its settings
+//! (with its `orion-lint.toml`), run the rules, apply the rule settings and the suppression
+//! comments. The CLI and the tests both start here.
 
 use std::path::PathBuf;
 
 use crate::compose::{self, LoadError, LoadOptions, Project};
+use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{self, Context};
 use crate::settings::{Overrides, Settings};
 use crate::source::{FileId, SourceMap};
+use crate::suppress::Suppressions;
 
 /// What a lint run found, and the files it read (for rendering).
 #[derive(Debug, Default)]
@@ -54,6 +57,11 @@ impl Target {
 pub struct LoadedProject {
     pub project: Project,
     pub settings: Settings,
+    /// The `orion-lint.toml` that applies to the project, if any.
+    pub config: Option<Config>,
+    /// The files of the project, for suppression comments: its compose files, and the other
+    /// files it read first (`.env`, mounted config files), not `orion-lint.toml`.
+    pub files_read: Vec<FileId>,
 }
 
 /// Load a project and resolve its settings.
@@ -63,9 +71,23 @@ pub fn load_project(
     overrides: &Overrides,
     sources: &mut SourceMap,
 ) -> Result<LoadedProject, LoadError> {
+    let first_new = sources.len();
     let project = compose::load(files, options, sources)?;
-    let settings = Settings::resolve(overrides, &project)?;
-    Ok(LoadedProject { project, settings })
+    let mut files_read: Vec<FileId> = project.files.clone();
+    files_read.extend(&project.imported);
+    files_read.extend(sources.ids().skip(first_new));
+    files_read.sort();
+    files_read.dedup();
+    let config = config::find(&project.dir)
+        .map(|path| config::load(&path, sources))
+        .transpose()?;
+    let settings = Settings::resolve_with(overrides, &project, config.as_ref())?;
+    Ok(LoadedProject {
+        project,
+        settings,
+        config,
+        files_read,
+    })
 }
 
 /// Load every project of a target. A project whose main file another project includes or
@@ -83,6 +105,8 @@ pub fn load_all(
             for files in projects {
                 match load_project(&files, options, overrides, sources) {
                     Ok(project) => loaded.push(project),
+                    // Projects that share a broken `orion-lint.toml` report it once.
+                    Err(error) if errors.contains(&error) => {}
                     Err(error) => errors.push(error),
                 }
             }
@@ -97,18 +121,70 @@ pub fn load_all(
     (loaded, errors)
 }
 
+/// The findings of one project as orion-lint reports them: what its rules find, with the rule
+/// settings applied, less what a suppression comment covers. `--fix` fixes only these.
+pub fn check_project(
+    loaded: &LoadedProject,
+    sources: &SourceMap,
+    options: &LoadOptions,
+) -> Vec<Diagnostic> {
+    check(loaded, sources, &mut Suppressions::new(&options.env_files))
+}
+
+fn check(
+    loaded: &LoadedProject,
+    sources: &SourceMap,
+    suppressions: &mut Suppressions,
+) -> Vec<Diagnostic> {
+    let cx = Context {
+        project: &loaded.project,
+        settings: &loaded.settings,
+        sources,
+    };
+    let mut diagnostics = rules::check(&cx);
+    loaded.settings.rules.apply_to(&mut diagnostics);
+    suppressions.filter(
+        &loaded.project,
+        &loaded.files_read,
+        sources,
+        &mut diagnostics,
+    );
+    diagnostics
+}
+
 /// Lint every project of a target.
 pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Report {
     let mut report = Report::default();
     let (projects, errors) = load_all(target, options, overrides, &mut report.sources);
     report.errors = errors;
+    let mut suppressions = Suppressions::new(&options.env_files);
+    let mut found: Vec<Vec<Diagnostic>> = Vec::new();
     for loaded in &projects {
-        let cx = Context {
-            project: &loaded.project,
-            settings: &loaded.settings,
-            sources: &report.sources,
-        };
-        report.diagnostics.extend(rules::check(&cx));
+        found.push(check(loaded, &report.sources, &mut suppressions));
+    }
+    // Whether a suppression is used is known once every project that reads its file is linted;
+    // its findings go with the first of them.
+    let mut reported: Vec<FileId> = Vec::new();
+    for (loaded, mut diagnostics) in projects.iter().zip(found) {
+        for &file in &loaded.files_read {
+            if !reported.contains(&file) {
+                reported.push(file);
+                diagnostics.extend(suppressions.findings(
+                    file,
+                    &loaded.project,
+                    &loaded.settings.rules,
+                    &report.sources,
+                ));
+            }
+        }
+        diagnostics.sort_by(|a, b| {
+            (a.primary.span.file, a.primary.span.range.start, a.rule).cmp(&(
+                b.primary.span.file,
+                b.primary.span.range.start,
+                b.rule,
+            ))
+        });
+        report.diagnostics.extend(diagnostics);
     }
     report.projects = projects.len();
     report

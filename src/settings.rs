@@ -1,8 +1,10 @@
 //! What a lint run is configured with: the command line, then the compose file's own
-//! `x-orion-lint:` block, then defaults.
+//! `x-orion-lint:` block, then `orion-lint.toml` ([`crate::config`]), then defaults.
 
 use crate::compose::{LoadError, Project, Service};
+use crate::config::Config;
 use crate::plans::{self, Plan};
+use crate::selection::{self, Layer, RuleSettings};
 use crate::source::Span;
 use crate::units;
 use crate::yaml::{Node, Resolved};
@@ -16,12 +18,16 @@ pub const DEFAULT_OS_RESERVE: u64 = 512 * 1024 * 1024;
 /// fork for RDB/AOF rewrites and fragmentation (AWS ElastiCache reserves 25% by default).
 pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
 
-/// The keys of the `x-orion-lint:` block (`services` holds rescale policies, see `rescale`).
-pub const KEYS: [&str; 5] = [
+/// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`, and `services`, which holds
+/// rescale policies (see `rescale`) and belongs to one compose file.
+pub const KEYS: [&str; 8] = [
     "plan",
     "os-reserve",
     "redis-headroom",
     "profiles",
+    "severity",
+    "select",
+    "ignore",
     "services",
 ];
 
@@ -35,6 +41,10 @@ pub struct Overrides {
     pub redis_headroom: Option<String>,
     /// `--profile`: empty means every profile.
     pub profiles: Vec<String>,
+    /// `--select`: the only rules to run.
+    pub select: Option<Vec<String>>,
+    /// `--ignore`: rules not to run.
+    pub ignore: Vec<String>,
 }
 
 /// Where a setting's value came from, for messages.
@@ -44,6 +54,8 @@ pub enum Origin {
     CommandLine,
     /// The value in the compose file's `x-orion-lint:` block.
     File(Span),
+    /// The value in `orion-lint.toml`.
+    Config(Span),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +77,8 @@ pub struct Settings {
     /// `--profile`, else `x-orion-lint: {profiles: [...]}`, else `COMPOSE_PROFILES` (process
     /// environment or the project's `.env`), as `docker compose up` would use it.
     pub profiles: Option<Vec<String>>,
+    /// Which rules run, at what severity.
+    pub rules: RuleSettings,
 }
 
 impl Settings {
@@ -85,13 +99,29 @@ impl Settings {
         self.is_enabled(service) && service.replicas() > 0
     }
 
-    /// Resolve the settings of a project.
+    /// Resolve the settings of a project without `orion-lint.toml`.
     pub fn resolve(overrides: &Overrides, project: &Project) -> Result<Settings, LoadError> {
+        Settings::resolve_with(overrides, project, None)
+    }
+
+    /// Resolve the settings of a project: the command line, then its `x-orion-lint` block, then
+    /// its `orion-lint.toml`. Every value given is checked, also one that a stronger source
+    /// overrides.
+    pub fn resolve_with(
+        overrides: &Overrides,
+        project: &Project,
+        config: Option<&Config>,
+    ) -> Result<Settings, LoadError> {
         let block = project.root.get("x-orion-lint").filter(|b| !b.is_null());
         if let Some(block) = block {
             check_keys(block)?;
         }
-        let from_file = |key: &str| block.and_then(|b| b.get(key)).filter(|n| !n.is_null());
+        let sources = Sources {
+            block,
+            config: config.map(|c| &c.root),
+        };
+        const BLOCK: &str = "`x-orion-lint`";
+        const CONFIG: &str = "`orion-lint.toml`";
 
         let plan_name = |value: &Resolved<'_>, node: Option<&Node>| {
             let name = match value {
@@ -100,66 +130,134 @@ impl Settings {
             };
             plan_by_name(name, node)
         };
-        let plan = choose(overrides.plan.as_deref(), from_file("plan"), plan_name)?;
-        // The plan the file records wins over `--from-plan`: after a rescale the file says where
-        // it is, so repeating the same command changes nothing.
-        let current_plan = match from_file("plan") {
-            Some(node) => choose(None, Some(node), plan_name)?,
-            None => choose(overrides.from_plan.as_deref(), None, plan_name)?,
+        let plan = sources.choose(overrides.plan.as_deref(), "plan", plan_name)?;
+        // The plan the compose file records wins over `--from-plan`: after a rescale the file
+        // says where it is, so repeating the same command changes nothing. `orion-lint.toml`
+        // only gives a default for both.
+        let current_plan = match sources.get_block("plan") {
+            Some(_) => sources.choose(None, "plan", plan_name)?,
+            None => match overrides.from_plan.as_deref() {
+                Some(name) => Sources::default().choose(Some(name), "plan", plan_name)?,
+                None => sources.choose(None, "plan", plan_name)?,
+            },
         };
-        let os_reserve = choose(
-            overrides.os_reserve.as_deref(),
-            from_file("os-reserve"),
-            reserve_bytes,
-        )?
-        .unwrap_or(Setting {
-            value: DEFAULT_OS_RESERVE,
-            origin: Origin::Default,
-        });
-        let redis_headroom = choose(
-            overrides.redis_headroom.as_deref(),
-            from_file("redis-headroom"),
-            ratio,
-        )?
-        .unwrap_or(Setting {
-            value: DEFAULT_REDIS_HEADROOM,
-            origin: Origin::Default,
-        });
+        let os_reserve = sources
+            .choose(overrides.os_reserve.as_deref(), "os-reserve", reserve_bytes)?
+            .unwrap_or(Setting {
+                value: DEFAULT_OS_RESERVE,
+                origin: Origin::Default,
+            });
+        let redis_headroom = sources
+            .choose(overrides.redis_headroom.as_deref(), "redis-headroom", ratio)?
+            .unwrap_or(Setting {
+                value: DEFAULT_REDIS_HEADROOM,
+                origin: Origin::Default,
+            });
+        let config_profiles = sources
+            .get_config("profiles")
+            .map(|n| profile_list(n, CONFIG))
+            .transpose()?;
+        let block_profiles = sources
+            .get_block("profiles")
+            .map(|n| profile_list(n, BLOCK))
+            .transpose()?;
         let profiles = if !overrides.profiles.is_empty() {
             Some(overrides.profiles.clone())
         } else {
-            match from_file("profiles").map(profile_list).transpose()? {
-                Some(profiles) => Some(profiles),
-                None => project.compose_profiles.clone(),
-            }
+            block_profiles
+                .or(config_profiles)
+                .or_else(|| project.compose_profiles.clone())
         };
+
+        let mut rules = RuleSettings::default();
+        if let Some(config) = sources.config {
+            rules.apply(&selection::layer_from(config, CONFIG)?);
+        }
+        if let Some(block) = block {
+            rules.apply(&selection::layer_from(block, BLOCK)?);
+        }
+        rules.apply(&command_line_layer(overrides)?);
         Ok(Settings {
             plan,
             current_plan,
             os_reserve,
             redis_headroom,
             profiles,
+            rules,
         })
     }
 }
 
-/// A setting from the command line, else from the `x-orion-lint` block, read by `parse`.
-fn choose<T>(
-    command_line: Option<&str>,
-    file: Option<&Node>,
-    parse: impl Fn(&Resolved<'_>, Option<&Node>) -> Result<T, LoadError>,
-) -> Result<Option<Setting<T>>, LoadError> {
-    Ok(match (command_line, file) {
-        (Some(text), _) => Some(Setting {
-            value: parse(&Resolved::Str(text), None)?,
-            origin: Origin::CommandLine,
-        }),
-        (None, Some(node)) => Some(Setting {
-            value: parse(&node.resolve().unwrap_or(Resolved::Null), Some(node))?,
-            origin: Origin::File(node.span.clone()),
-        }),
-        (None, None) => None,
+/// `--select` and `--ignore` as a source of rule settings.
+fn command_line_layer(overrides: &Overrides) -> Result<Layer, LoadError> {
+    let rules = |names: &[String], flag: &str| {
+        names
+            .iter()
+            .map(|n| {
+                selection::rule_named(n).map_err(|e| invalid(None, format!("{e} (in `{flag}`)")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(Layer {
+        select: overrides
+            .select
+            .as_deref()
+            .map(|names| rules(names, "--select"))
+            .transpose()?,
+        severity: Vec::new(),
+        ignore: rules(&overrides.ignore, "--ignore")?,
     })
+}
+
+/// The settings written in files: the `x-orion-lint` block and `orion-lint.toml`.
+#[derive(Default)]
+struct Sources<'a> {
+    block: Option<&'a Node>,
+    config: Option<&'a Node>,
+}
+
+impl<'a> Sources<'a> {
+    fn get_block(&self, key: &str) -> Option<&'a Node> {
+        self.block.and_then(|b| b.get(key)).filter(|n| !n.is_null())
+    }
+
+    fn get_config(&self, key: &str) -> Option<&'a Node> {
+        self.config.and_then(|c| c.get(key))
+    }
+
+    /// A setting from the command line, else from the `x-orion-lint` block, else from
+    /// `orion-lint.toml`, each read by `parse`. Every source that gives a value is parsed, so
+    /// that a mistake is reported even where a stronger source overrides it.
+    fn choose<T>(
+        &self,
+        command_line: Option<&str>,
+        key: &str,
+        parse: impl Fn(&Resolved<'_>, Option<&Node>) -> Result<T, LoadError>,
+    ) -> Result<Option<Setting<T>>, LoadError> {
+        let from_node = |node: &Node, origin: fn(Span) -> Origin| {
+            parse(&node.resolve().unwrap_or(Resolved::Null), Some(node)).map(|value| Setting {
+                value,
+                origin: origin(node.span.clone()),
+            })
+        };
+        let config = self
+            .get_config(key)
+            .map(|n| from_node(n, Origin::Config))
+            .transpose()?;
+        let block = self
+            .get_block(key)
+            .map(|n| from_node(n, Origin::File))
+            .transpose()?;
+        let command_line = command_line
+            .map(|text| {
+                parse(&Resolved::Str(text), None).map(|value| Setting {
+                    value,
+                    origin: Origin::CommandLine,
+                })
+            })
+            .transpose()?;
+        Ok(command_line.or(block).or(config))
+    }
 }
 
 fn invalid(node: Option<&Node>, message: String) -> LoadError {
@@ -189,10 +287,7 @@ fn check_keys(block: &Node) -> Result<(), LoadError> {
         if !KEYS.contains(&key) {
             let hint = match crate::closest(key, KEYS) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => format!(
-                    "valid keys are {}",
-                    KEYS.map(|k| format!("`{k}`")).join(", ")
-                ),
+                None => format!("valid keys are {}", selection::quoted_list(&KEYS)),
             };
             return Err(invalid(
                 Some(&entry.key),
@@ -247,11 +342,11 @@ fn ratio(value: &Resolved<'_>, node: Option<&Node>) -> Result<f64, LoadError> {
         })
 }
 
-fn profile_list(node: &Node) -> Result<Vec<String>, LoadError> {
+fn profile_list(node: &Node, place: &str) -> Result<Vec<String>, LoadError> {
     let items = node.as_seq().ok_or_else(|| {
         invalid(
             Some(node),
-            "`profiles` in `x-orion-lint` must be a list such as `[full]`".to_string(),
+            format!("`profiles` in {place} must be a list such as `[full]`"),
         )
     })?;
     Ok(items

@@ -147,6 +147,20 @@ impl SourceMap {
     pub fn text(&self, span: &Span) -> &str {
         &self.get(span.file).text[span.range.clone()]
     }
+
+    /// How many files have been read.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The files in the order they were read.
+    pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {
+        (0..self.files.len() as u32).map(FileId)
+    }
 }
 
 #[cfg(test)]

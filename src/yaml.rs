@@ -824,6 +824,134 @@ fn align(value: &str, written: &str, style: Style) -> Option<Vec<usize>> {
     Some(map)
 }
 
+/// The layout of a YAML text as written, for reading its comments (which the tree does not keep):
+/// where the scalars are, since a `#` inside one is text, and where each mapping entry and
+/// sequence item starts and ends, so that a comment can name what it annotates.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outline {
+    /// Every scalar as written, keys included (quotes included; a block scalar's content).
+    pub scalars: Vec<std::ops::Range<usize>>,
+    /// Every mapping entry (from its key to the end of its value) and sequence item.
+    pub nodes: Vec<OutlineNode>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutlineNode {
+    pub range: std::ops::Range<usize>,
+    /// The keys from the document's top level to this node; `-` stands for a sequence item and
+    /// `?` for a key that is not a scalar. `["services", "redis"]` is the entry of a service.
+    pub path: Vec<String>,
+}
+
+/// The [`Outline`] of a YAML stream (aliases are not expanded: an alias is its `*name`).
+pub fn outline(file: FileId, text: &str) -> Result<Outline, YamlError> {
+    let mut patched = std::borrow::Cow::Borrowed(text);
+    loop {
+        match outline_of(file, &patched) {
+            Err(error) if error.message.ends_with("invalid indentation") => {
+                match join_closing_bracket(&patched, error.span.range.start) {
+                    Some(fixed) => patched = std::borrow::Cow::Owned(fixed),
+                    None => return Err(error),
+                }
+            }
+            result => return result,
+        }
+    }
+}
+
+struct OutlineFrame {
+    start: usize,
+    /// The end of the last child so far.
+    end: usize,
+    /// `None` for a sequence; for a mapping, the key whose value is being read, if any.
+    key: Option<Option<(std::ops::Range<usize>, String)>>,
+}
+
+fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
+    let offsets = Offsets::new(text);
+    let mut outline = Outline::default();
+    let mut stack: Vec<OutlineFrame> = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| YamlError {
+            message: format!("invalid YAML: {}", e.info()),
+            span: Span::new(
+                file,
+                offsets.byte(e.marker().index())..offsets.byte(e.marker().index()),
+            ),
+            related: None,
+        })?;
+        let start = offsets.byte(span.start.index());
+        let end = offsets.byte(span.end.index());
+        let done = match event {
+            Event::Scalar(value, style, _, _) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                    ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                    ScalarStyle::Literal => Style::Literal,
+                    ScalarStyle::Folded => Style::Folded,
+                };
+                let range = scalar_range(text, style, start, end);
+                outline.scalars.push(range.clone());
+                Some((range, value.into_owned()))
+            }
+            Event::Alias(_) => Some((start..end, "?".to_string())),
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                let open = skip_properties(text, start);
+                let key = matches!(event, Event::MappingStart(..)).then_some(None);
+                stack.push(OutlineFrame {
+                    start: open,
+                    end: open,
+                    key,
+                });
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = stack.pop().expect("the parser balances collections");
+                let flow = matches!(text.as_bytes().get(frame.start), Some(b'[' | b'{'));
+                let close = if flow {
+                    end.max(frame.start)
+                } else {
+                    frame.end
+                };
+                Some((frame.start..close, "?".to_string()))
+            }
+            _ => None,
+        };
+        let Some((range, key_text)) = done else {
+            continue;
+        };
+        let mut path: Vec<String> = stack[..stack.len().saturating_sub(1)]
+            .iter()
+            .map(|f| match &f.key {
+                None => "-".to_string(),
+                Some(key) => key.as_ref().map_or("?".to_string(), |(_, k)| k.clone()),
+            })
+            .collect();
+        let Some(top) = stack.last_mut() else {
+            continue; // a document's root
+        };
+        top.end = top.end.max(range.end);
+        match &mut top.key {
+            None => {
+                path.push("-".to_string());
+                outline.nodes.push(OutlineNode { range, path });
+            }
+            Some(key @ None) => *key = Some((range, key_text)),
+            Some(key @ Some(_)) => {
+                let (key_range, key_text) = key.take().expect("a pending key");
+                path.push(key_text);
+                outline.nodes.push(OutlineNode {
+                    range: key_range.start..range.end.max(key_range.end),
+                    path,
+                });
+            }
+        }
+    }
+    Ok(outline)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1001,5 +1129,27 @@ mod tests {
     fn multiple_documents() {
         let docs = parse(file(), "a: 1\n---\nb: 2\n").unwrap();
         assert_eq!(docs.len(), 2);
+    }
+
+    #[test]
+    fn outline_finds_scalars_entries_and_items_as_written() {
+        let src = "x: &d {a: \"1 # no\"}\nservices:\n  redis:\n    command: |\n      # text\n    <<: *d\n    ports:\n      - \"80\" # c\n";
+        let outline = outline(file(), src).unwrap();
+        let texts: Vec<&str> = outline.scalars.iter().map(|r| &src[r.clone()]).collect();
+        assert!(texts.contains(&"\"1 # no\""), "{texts:?}");
+        assert!(texts.contains(&"# text"), "{texts:?}");
+        let node = |path: &[&str]| {
+            let found = outline
+                .nodes
+                .iter()
+                .find(|n| n.path == path)
+                .unwrap_or_else(|| panic!("{path:?} in {:?}", outline.nodes));
+            &src[found.range.clone()]
+        };
+        assert!(node(&["services", "redis"]).starts_with("redis:"));
+        assert!(node(&["services", "redis"]).ends_with("\"80\""));
+        assert_eq!(node(&["services", "redis", "<<"]), "<<: *d");
+        assert_eq!(node(&["services", "redis", "ports", "-"]), "\"80\"");
+        assert_eq!(node(&["x", "a"]), "a: \"1 # no\"");
     }
 }

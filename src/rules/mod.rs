@@ -22,6 +22,8 @@ mod redis_config_invalid;
 mod redis_maxmemory_exceeds_limit;
 mod redis_maxmemory_headroom;
 mod redis_maxmemory_missing;
+pub mod suppression_invalid;
+pub mod unused_suppression;
 mod variable_unset;
 
 /// A rule: its stable public name, default severity, documentation and check.
@@ -78,6 +80,8 @@ pub static RULES: &[&Rule] = &[
     &redis_maxmemory_exceeds_limit::RULE,
     &redis_maxmemory_headroom::RULE,
     &redis_maxmemory_missing::RULE,
+    &suppression_invalid::RULE,
+    &unused_suppression::RULE,
     &variable_unset::RULE,
 ];
 

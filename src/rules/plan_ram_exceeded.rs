@@ -66,6 +66,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         ),
         (_, None) => return,
     };
+    if let Origin::Config(span) = &plan.origin {
+        diagnostic = diagnostic.with_label(span.clone(), "the plan, set in orion-lint.toml");
+    }
     let mut consumers: Vec<_> = budget.rows.iter().filter(|r| r.subtotal() > 0).collect();
     consumers.sort_by_key(|r| std::cmp::Reverse(r.subtotal()));
     for row in consumers.into_iter().take(LABELLED_CONSUMERS) {
