@@ -215,13 +215,11 @@ fn fixtures_agree_with_compose() {
 
 #[test]
 fn corpus_agrees_with_compose() {
-    let corpus = Path::new("../shared/corpus");
-    let Ok(table) = std::fs::read_to_string(corpus.join("COMPOSE_V2_CONFIG.tsv")) else {
-        eprintln!(
-            "skipping: ../shared/corpus is not present (the corpus lives beside the repository)"
-        );
+    let Some(corpus) = common::corpus() else {
         return;
     };
+    let corpus = corpus.as_path();
+    let table = std::fs::read_to_string(corpus.join("COMPOSE_V2_CONFIG.tsv")).expect("readable");
     let projects: Vec<Vec<PathBuf>> = table
         .lines()
         .skip(1)

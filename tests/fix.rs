@@ -539,13 +539,11 @@ fn fixtures_fix_cleanly_and_idempotently() {
 
 #[test]
 fn corpus_rescales_safely() {
-    let corpus = Path::new("../shared/corpus");
-    let Ok(table) = std::fs::read_to_string(corpus.join("COMPOSE_V2_CONFIG.tsv")) else {
-        eprintln!(
-            "skipping: ../shared/corpus is not present (the corpus lives beside the repository)"
-        );
+    let Some(corpus) = common::corpus() else {
         return;
     };
+    let corpus = corpus.as_path();
+    let table = std::fs::read_to_string(corpus.join("COMPOSE_V2_CONFIG.tsv")).expect("readable");
     let Some(compose) = common::require_compose() else {
         return;
     };

