@@ -347,6 +347,12 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
 /// Print a report in the chosen format and compute the exit status.
 fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> {
     print_errors(&report.errors, &report.sources, human)?;
+    if report.projects == 0 && report.errors.is_empty() && !args.controls.quiet {
+        // Likely a wrong directory: say so rather than report a clean run silently.
+        eprintln!(
+            "warning: no compose files found (compose.yaml, docker-compose.yml, compose.override.yml, docker-compose.*.yml, ...)"
+        );
+    }
     let mut stdout = io::stdout().lock();
     match args.format {
         Format::Human if args.controls.quiet => {
