@@ -566,7 +566,7 @@ mod tests {
     const COMPOSE: &str = "services:\n  redis:\n    # Größe\n    command: redis-server --requirepass Größe --maxmemory 100mb\n    mem_limit: 128m\n";
 
     /// A report with one finding whose fix edits two places in the compose file and one in a
-    /// second file, as the fix engine will produce them (rules produce no fixes yet).
+    /// second file, built by hand so that every shape of fix is covered.
     fn report_with_fix(applicability: Applicability) -> Report {
         let mut report = Report::default();
         let compose = report
