@@ -71,6 +71,9 @@ pub struct Substitution {
     pub description: String,
     /// Variables that were unset without a default: the value is not what the author meant.
     pub unset: Vec<String>,
+    /// Parts of the value copied character for character from a file (the template's literal
+    /// text, a default, a `.env` value), so that a word inside the value can be located.
+    pub pieces: Vec<(std::ops::Range<usize>, Span)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -773,6 +776,17 @@ pub fn value_span(file_text: &str, node: &Node, range: std::ops::Range<usize>) -
     let Some(scalar) = node.as_scalar() else {
         return node.span.clone();
     };
+    // An interpolated value: through the part it was copied from, possibly in another file.
+    if let Some(substitution) = &scalar.substitution {
+        return substitution
+            .pieces
+            .iter()
+            .find(|(part, _)| part.start <= range.start && range.end <= part.end)
+            .map_or_else(
+                || node.span.clone(),
+                |(part, span)| span.sub(range.start - part.start..range.end - part.start),
+            );
+    }
     let written = &file_text[node.span.range.clone()];
     let (content_start, content) = match scalar.style {
         Style::SingleQuoted | Style::DoubleQuoted if written.len() >= 2 => {

@@ -495,3 +495,25 @@ fn compose_file_names_the_project_when_no_path_is_given() {
         (Some(1 << 30), Some(2))
     );
 }
+
+#[test]
+fn a_word_of_an_interpolated_command_is_reported_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  redis:\n    image: redis:7\n    command: redis-server --save 60 --maxmemory ${MAXMEM}\n    mem_limit: 128m\n",
+    );
+    write(dir.path(), ".env", "# limits\nMAXMEM=120mb\n");
+    let (report, _) = json(&[&compose]);
+    let finding = &report["diagnostics"][0];
+    assert_eq!(finding["rule"], "redis-maxmemory-headroom");
+    assert!(
+        finding["path"].as_str().unwrap().ends_with(".env"),
+        "{finding}"
+    );
+    assert_eq!(
+        (finding["line"].as_u64(), located_text(finding)),
+        (Some(2), "120mb".to_string())
+    );
+}

@@ -704,8 +704,14 @@ fn fixtures_rescale_safely() {
         .unwrap();
     let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
     assert!(env.contains("WORKER_MEM=2176m\n"), "{env}");
+    // Values that follow a limit are rewritten where written too: in `.env`, in a default.
+    assert!(env.contains("export REDIS_MAXMEMORY=240mb "), "{env}");
     let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
     assert!(text.contains("mem_limit: ${API_MEM:-1408m}"), "{text}");
+    assert!(
+        text.contains("shared_buffers=${PG_SHARED_BUFFERS:-544MB}"),
+        "{text}"
+    );
 }
 
 #[test]

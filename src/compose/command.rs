@@ -14,6 +14,23 @@ pub struct Arg {
     pub span: Span,
     /// Aliases and merge keys that carried the command to its service.
     pub via: Vec<Span>,
+    /// For an argument made by interpolation: the parts of `text` copied character for
+    /// character from a file (a default inside `${...}`, a `.env` value), to locate a word in it.
+    pub parts: Vec<(Range<usize>, Span)>,
+}
+
+/// The parts of `parts` that fall inside `range`, relative to its start.
+fn parts_within(parts: &[(Range<usize>, Span)], range: &Range<usize>) -> Vec<(Range<usize>, Span)> {
+    parts
+        .iter()
+        .filter_map(|(part, span)| {
+            let (start, end) = (part.start.max(range.start), part.end.min(range.end));
+            (start < end).then(|| {
+                let located = span.sub(start - part.start..end - part.start);
+                (start - range.start..end - range.start, located)
+            })
+        })
+        .collect()
 }
 
 /// The argument vector of a `command:`/`entrypoint:` value: the list form as is, the string form
@@ -30,6 +47,9 @@ pub fn args(node: &Node, sources: &SourceMap) -> Option<Vec<Arg>> {
                         text: item.as_str()?.to_string(),
                         span: item.span.clone(),
                         via: item.via.clone(),
+                        parts: item
+                            .substitution()
+                            .map_or_else(Vec::new, |s| s.pieces.clone()),
                     })
                 })
                 .collect(),
@@ -38,11 +58,21 @@ pub fn args(node: &Node, sources: &SourceMap) -> Option<Vec<Arg>> {
         Value::Scalar(scalar) => {
             let words = shell_words(&scalar.text)?;
             let file_text = &sources.get(node.span.file).text;
+            let pieces = scalar
+                .substitution
+                .as_ref()
+                .map_or(&[][..], |s| &s.pieces[..]);
             Some(
                 words
                     .into_iter()
                     .map(|(text, range)| Arg {
-                        span: yaml::value_span(file_text, node, range),
+                        span: yaml::value_span(file_text, node, range.clone()),
+                        // Only an unquoted word's text lines up with the value it is cut from.
+                        parts: if scalar.text[range.clone()] == text {
+                            parts_within(pieces, &range)
+                        } else {
+                            Vec::new()
+                        },
                         text,
                         via: node.via.clone(),
                     })
@@ -76,7 +106,12 @@ pub fn script_commands(arg: &Arg, sources: &SourceMap) -> Vec<Vec<Arg>> {
             words
                 .into_iter()
                 .map(|(text, range)| Arg {
-                    span: arg_sub_span(arg, sources, range),
+                    span: arg_sub_span(arg, sources, range.clone()),
+                    parts: if arg.text[range.clone()] == text {
+                        parts_within(&arg.parts, &range)
+                    } else {
+                        Vec::new()
+                    },
                     text,
                     via: arg.via.clone(),
                 })
@@ -85,9 +120,17 @@ pub fn script_commands(arg: &Arg, sources: &SourceMap) -> Vec<Vec<Arg>> {
         .collect()
 }
 
-/// The span of part of an argument's text: exact when the argument is written as is or in plain
+/// The span of part of an argument's text: exact when that part was copied from a file by
+/// interpolation, or the argument is written as is or in plain
 /// quotes, else the whole argument.
 pub fn arg_sub_span(arg: &Arg, sources: &SourceMap, range: Range<usize>) -> Span {
+    if let Some((part, span)) = arg
+        .parts
+        .iter()
+        .find(|(part, _)| part.start <= range.start && range.end <= part.end)
+    {
+        return span.sub(range.start - part.start..range.end - part.start);
+    }
     let written = sources.text(&arg.span);
     let quoted = written.len() == arg.text.len() + 2
         && matches!(written.as_bytes()[0], b'"' | b'\'')

@@ -29,13 +29,36 @@ pub enum Origin {
     Mixed,
 }
 
+/// Where one part of a result was copied from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// This range of the template, character for character.
+    Template(Range<usize>),
+    /// A variable's value (see [`Variable::span`]).
+    Variable(Option<Span>),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Interpolated {
     pub text: String,
     pub origin: Origin,
+    /// The parts of `text` and where each was copied from; a `$$` escape has no part.
+    pub pieces: Vec<(Range<usize>, Source)>,
     /// Variables that were unset (or empty, for `:`-forms) and had no default: Compose uses an
     /// empty string, so the value is not what the author meant. `${VAR:?message}` lands here too.
     pub unset: Vec<String>,
+}
+
+impl Interpolated {
+    /// Append template text that starts at `at` in the template.
+    fn copy(&mut self, text: &str, at: usize) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.pieces.push((
+            start..self.text.len(),
+            Source::Template(at..at + text.len()),
+        ));
+    }
 }
 
 /// A template Compose refuses.
@@ -53,6 +76,7 @@ pub fn interpolate<'v>(
     let mut out = Interpolated {
         text: String::new(),
         origin: Origin::Literal,
+        pieces: Vec::new(),
         unset: Vec::new(),
     };
     let pieces = expand(template, 0, lookup, &mut out)?;
@@ -78,7 +102,7 @@ fn expand<'v>(
     while i < bytes.len() {
         if bytes[i] != b'$' {
             let next = template[i..].find('$').map_or(template.len(), |n| i + n);
-            out.text.push_str(&template[i..next]);
+            out.copy(&template[i..next], base + i);
             i = next;
             continue;
         }
@@ -107,7 +131,7 @@ fn expand<'v>(
             }
             // A `$` that cannot start a variable stays as it is.
             _ => {
-                out.text.push('$');
+                out.copy("$", base + i);
                 i += 1;
             }
         }
@@ -203,7 +227,12 @@ fn substitute<'v>(
 ) -> Origin {
     match lookup(name) {
         Some(variable) => {
+            let start = out.text.len();
             out.text.push_str(&variable.value);
+            out.pieces.push((
+                start..out.text.len(),
+                Source::Variable(variable.span.clone()),
+            ));
             Origin::Variable {
                 name: name.to_string(),
                 span: variable.span.clone(),
@@ -317,6 +346,22 @@ mod tests {
         assert_eq!(result.unset, ["NOPE"]);
         assert_eq!(run("${NOPE:?boom}").unwrap().unset, ["NOPE"]);
         assert!(run("${NOPE:-1g}").unwrap().unset.is_empty());
+    }
+
+    #[test]
+    fn pieces_say_where_each_part_comes_from() {
+        let result = run("redis-server --maxmemory ${SET} --save ${UNSET:-60 1}$$x").unwrap();
+        assert_eq!(result.text, "redis-server --maxmemory val --save 60 1$x");
+        assert_eq!(
+            result.pieces,
+            [
+                (0..25, Source::Template(0..25)),
+                (25..28, Source::Variable(None)),
+                (28..36, Source::Template(31..39)),
+                (36..40, Source::Template(48..52)),
+                (41..42, Source::Template(55..56)),
+            ]
+        );
     }
 
     #[test]

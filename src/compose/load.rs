@@ -630,6 +630,20 @@ fn substitute(
             (None, format!("`{}` is not set", result.unset.join("`, `")))
         }
     };
+    // Parts whose text is in a file character for character can be located word by word.
+    let pieces = result
+        .pieces
+        .iter()
+        .filter_map(|(part, source)| {
+            let span = match source {
+                interpolate::Source::Template(range) => {
+                    yaml::value_span(file_text, node, range.clone())
+                }
+                interpolate::Source::Variable(span) => span.clone()?,
+            };
+            (span.len() == part.len()).then(|| (part.clone(), span))
+        })
+        .collect();
     Ok((
         result.text,
         yaml::Substitution {
@@ -637,6 +651,7 @@ fn substitute(
             source,
             description,
             unset: result.unset,
+            pieces,
         },
     ))
 }
