@@ -517,3 +517,42 @@ fn a_word_of_an_interpolated_command_is_reported_where_it_is_written() {
         (Some(2), "120mb".to_string())
     );
 }
+
+#[test]
+fn redis_options_from_the_environment_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  stack:\n    image: redis/redis-stack-server:7.4.0-v1\n    environment:\n      REDIS_ARGS: \"--maxmemory 1gb --maxmemory-policy allkeys-lru\"\n    mem_limit: 1g\n  bitnami:\n    image: bitnami/redis:7.4\n    environment:\n      - REDIS_EXTRA_FLAGS=--maxmemory 100mb\n    mem_limit: 128m\n",
+    );
+    let (report, code) = json(&[&compose]);
+    assert_eq!(code, 1, "{report}");
+    let found: Vec<(String, String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["service"].as_str().unwrap().to_string(),
+                located_text(d),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "redis-maxmemory-exceeds-limit".into(),
+                "stack".into(),
+                "1gb".into()
+            ),
+            (
+                "redis-maxmemory-headroom".into(),
+                "bitnami".into(),
+                "100mb".into()
+            ),
+        ]
+    );
+}

@@ -55,32 +55,40 @@ pub fn args(node: &Node, sources: &SourceMap) -> Option<Vec<Arg>> {
                 .collect(),
         ),
         Value::Scalar(_) if node.is_null() => None,
-        Value::Scalar(scalar) => {
-            let words = shell_words(&scalar.text)?;
-            let file_text = &sources.get(node.span.file).text;
-            let pieces = scalar
-                .substitution
-                .as_ref()
-                .map_or(&[][..], |s| &s.pieces[..]);
-            Some(
-                words
-                    .into_iter()
-                    .map(|(text, range)| Arg {
-                        span: yaml::value_span(file_text, node, range.clone()),
-                        // Only an unquoted word's text lines up with the value it is cut from.
-                        parts: if scalar.text[range.clone()] == text {
-                            parts_within(pieces, &range)
-                        } else {
-                            Vec::new()
-                        },
-                        text,
-                        via: node.via.clone(),
-                    })
-                    .collect(),
-            )
-        }
+        Value::Scalar(_) => words_after(node, 0, sources),
         Value::Map(_) => None,
     }
+}
+
+/// The words of a string scalar's value from byte `offset` on, split as Compose splits a
+/// command, each with its span (`REDIS_ARGS=--maxmemory 1g` read from after the `=`).
+pub fn words_after(node: &Node, offset: usize, sources: &SourceMap) -> Option<Vec<Arg>> {
+    let scalar = node.as_scalar()?;
+    let words = shell_words(scalar.text.get(offset..)?)?;
+    let file_text = &sources.get(node.span.file).text;
+    let pieces = scalar
+        .substitution
+        .as_ref()
+        .map_or(&[][..], |s| &s.pieces[..]);
+    Some(
+        words
+            .into_iter()
+            .map(|(text, range)| {
+                let range = range.start + offset..range.end + offset;
+                Arg {
+                    span: yaml::value_span(file_text, node, range.clone()),
+                    // Only an unquoted word's text lines up with the value it is cut from.
+                    parts: if scalar.text[range.clone()] == text {
+                        parts_within(pieces, &range)
+                    } else {
+                        Vec::new()
+                    },
+                    text,
+                    via: node.via.clone(),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// A word of a command line and the byte range of its raw text (quotes included).

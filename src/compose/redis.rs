@@ -69,8 +69,32 @@ pub fn config(service: &Service, mounts: &Mounts, sources: &mut SourceMap) -> Op
             None => config.unread_config = Some(first.text.clone()),
         }
     }
+    // Images that take extra server options from the environment read them before the
+    // command's own options.
+    read_options(&environment_options(service, sources), sources, &mut config);
     read_options(options, sources, &mut config);
     Some(config)
+}
+
+/// Server options given through the environment: `REDIS_ARGS` (redis-stack images),
+/// `REDIS_EXTRA_FLAGS` and `VALKEY_EXTRA_FLAGS` (Bitnami images).
+fn environment_options(service: &Service, sources: &SourceMap) -> Vec<Arg> {
+    const VARIABLES: [&str; 3] = ["REDIS_ARGS", "REDIS_EXTRA_FLAGS", "VALKEY_EXTRA_FLAGS"];
+    service
+        .environment()
+        .into_iter()
+        .filter(|var| VARIABLES.contains(&var.name.as_str()) && var.value.is_some())
+        .flat_map(|var| {
+            // `- NAME=value` holds the name in the same scalar; `NAME: value` does not.
+            let written = var.node.as_str().unwrap_or_default();
+            let offset = if written.starts_with(&format!("{}=", var.name)) {
+                var.name.len() + 1
+            } else {
+                0
+            };
+            command::words_after(var.node, offset, sources).unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Whether the service's own `command:` starts the server (`redis-server ...`, or options the

@@ -45,6 +45,9 @@ pub struct Memory<'a> {
     pub deploy_limits: Option<&'a Node>,
     pub deploy_limit: Option<SizeField<'a>>,
     pub deploy_reservation: Option<SizeField<'a>>,
+    /// `memswap_limit`: memory plus swap. `-1` (unlimited swap) reads as an error here; see
+    /// [`Memory::swap_is_unlimited`].
+    pub memswap_limit: Option<SizeField<'a>>,
 }
 
 impl<'a> Memory<'a> {
@@ -58,6 +61,13 @@ impl<'a> Memory<'a> {
 
     pub fn reservation(&self) -> Option<(u64, &SizeField<'a>)> {
         effective(&self.deploy_reservation, &self.mem_reservation)
+    }
+
+    /// `memswap_limit: -1`, which Compose and Docker read as unlimited swap.
+    pub fn swap_is_unlimited(&self) -> bool {
+        self.memswap_limit
+            .as_ref()
+            .is_some_and(|f| f.node.resolve() == Some(Resolved::Int(-1)))
     }
 
     /// Whether the limit cannot be known because it depends on an unset variable.
@@ -140,6 +150,7 @@ impl Service {
             deploy_limits: limits,
             deploy_limit: size_field(limits.and_then(|l| l.get("memory"))),
             deploy_reservation: size_field(reservations.and_then(|r| r.get("memory"))),
+            memswap_limit: size_field(self.get("memswap_limit")),
         }
     }
 

@@ -14,6 +14,7 @@ mod mem_limit_conflict;
 mod mem_limit_invalid;
 mod mem_limit_missing;
 mod mem_reservation_exceeds_limit;
+mod memswap_limit_invalid;
 mod plan_ram_exceeded;
 mod postgres_setting_invalid;
 mod postgres_shared_buffers_ratio;
@@ -72,6 +73,7 @@ pub static RULES: &[&Rule] = &[
     &mem_limit_invalid::RULE,
     &mem_limit_missing::RULE,
     &mem_reservation_exceeds_limit::RULE,
+    &memswap_limit_invalid::RULE,
     &plan_ram_exceeded::RULE,
     &postgres_setting_invalid::RULE,
     &postgres_shared_buffers_ratio::RULE,
