@@ -2,8 +2,17 @@
 //! RAM budget of the server plan a stack runs on.
 //!
 //! Data flows one way: files ([`source`]) are parsed into spanned YAML trees ([`yaml`]), which
-//! become a Compose project model ([`compose`]); rules ([`rules`]) turn the model into
-//! [`diagnostic::Diagnostic`]s, which a renderer ([`render`]) prints.
+//! become a Compose project model ([`compose`]: interpolation, merges, `extends`, `include`,
+//! each service's memory, Redis and PostgreSQL settings); rules ([`rules`], one file each,
+//! documented in `lints/`) turn the model into [`diagnostic::Diagnostic`]s, which a renderer
+//! ([`render`]) prints. [`lint`] drives one run: it finds the projects, resolves their
+//! [`settings`] (command line, `x-orion-lint`, [`config`] file), runs the rules and applies
+//! [`selection`] and [`suppress`]ion comments.
+//!
+//! Around that core: [`units`] reads sizes with each program's grammar, [`plans`] is the server
+//! catalog, [`budget`] adds up limits against a plan, [`fix`] applies the fixes that diagnostics
+//! carry (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
+//! command line on top.
 
 pub mod budget;
 pub mod cli;
