@@ -351,14 +351,17 @@ pub fn write(outcome: &Outcome) -> Result<(), LoadError> {
         }
     }
     for (path, (_, fixed)) in &outcome.changes {
-        write_atomically(path, fixed.as_bytes(), |file, bytes| file.write_all(bytes)).map_err(
-            |e| {
-                LoadError::in_file(
-                    path,
-                    format!("cannot write the fix, the file is unchanged: {e}"),
-                )
-            },
-        )?;
+        // Write through a symbolic link to the file it names, keeping the link.
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        write_atomically(&target, fixed.as_bytes(), |file, bytes| {
+            file.write_all(bytes)
+        })
+        .map_err(|e| {
+            LoadError::in_file(
+                path,
+                format!("cannot write the fix, the file is unchanged: {e}"),
+            )
+        })?;
     }
     Ok(())
 }

@@ -715,6 +715,32 @@ fn fixtures_rescale_safely() {
 }
 
 #[test]
+fn fixing_through_a_symbolic_link_keeps_the_link() {
+    let dir = copy("testdata/mistakes");
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::rename(
+        dir.path().join("docker-compose.yml"),
+        dir.path().join("deploy/prod.yml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("deploy/prod.yml", dir.path().join("docker-compose.yml")).unwrap();
+    let output = orion(dir.path()).arg("--fix").output().unwrap();
+    assert_ne!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let link = std::fs::symlink_metadata(dir.path().join("docker-compose.yml")).unwrap();
+    assert!(
+        link.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("deploy/prod.yml")).unwrap();
+    assert!(fixed.contains("shared_buffers=256MB"), "{fixed}");
+}
+
+#[test]
 fn a_read_only_file_is_not_touched() {
     use std::os::unix::fs::PermissionsExt;
     let dir = copy("testdata/mistakes");

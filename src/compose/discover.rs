@@ -100,7 +100,8 @@ fn list_compose_files(dir: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        // Follow symbolic links: `docker-compose.yml -> deploy/prod.yml` is common.
+        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()))
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| is_compose_file_name(n))
         .collect();
