@@ -323,12 +323,12 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
         ..args.project.overrides()
     };
     if args.fix || args.diff {
-        let (fixed, mut errors, load_errors, diff) = fix(args, &target, &options, &overrides);
+        let run = fix(args, &target, &options, &overrides);
         if args.diff {
-            errors.splice(0..0, load_errors);
+            let errors: Vec<LoadError> = run.load_errors.into_iter().chain(run.errors).collect();
             print_errors(&errors, &SourceMap::default(), human)?;
-            write!(io::stdout().lock(), "{diff}")?;
-            return Ok(match (errors.is_empty(), diff.is_empty()) {
+            write!(io::stdout().lock(), "{}", run.diff)?;
+            return Ok(match (errors.is_empty(), run.diff.is_empty()) {
                 (false, _) => Status::Failure,
                 (true, false) => Status::Findings,
                 (true, true) => Status::Clean,
@@ -336,8 +336,8 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
         }
         // The lint after fixing reads the files again and reports their load errors itself.
         let mut report = lint::lint(&target, &options, &overrides);
-        report.fixed = fixed;
-        report.errors.extend(errors);
+        report.fixed = run.fixed;
+        report.errors.extend(run.errors);
         return show(args, &report, human);
     }
     let report = lint::lint(&target, &options, &overrides);
@@ -372,15 +372,20 @@ fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> 
     Ok(status(report, &args.controls))
 }
 
+/// What fixing the projects of a target did.
+struct FixRun {
+    /// How many fixes were applied.
+    fixed: usize,
+    /// Projects whose fixes could not be made or written.
+    errors: Vec<LoadError>,
+    /// Projects that could not be read.
+    load_errors: Vec<LoadError>,
+    /// With `--diff`: the fixes as a unified diff.
+    diff: String,
+}
+
 /// Fix every project of the target: write the fixes (`--fix`) or collect their diff (`--diff`).
-/// Returns how many fixes were applied, the errors of fixing, the errors of loading, and the
-/// diff.
-fn fix(
-    args: &CheckArgs,
-    target: &Target,
-    options: &LoadOptions,
-    overrides: &Overrides,
-) -> (usize, Vec<LoadError>, Vec<LoadError>, String) {
+fn fix(args: &CheckArgs, target: &Target, options: &LoadOptions, overrides: &Overrides) -> FixRun {
     let applicability = if args.unsafe_fixes {
         Applicability::Unsafe
     } else {
@@ -428,7 +433,12 @@ fn fix(
             Err(error) => errors.push(error),
         }
     }
-    (fixed, errors, load_errors, diff)
+    FixRun {
+        fixed,
+        errors,
+        load_errors,
+        diff,
+    }
 }
 
 fn status(report: &Report, controls: &Controls) -> Status {
@@ -513,11 +523,8 @@ fn explain(name: &str) -> io::Result<Status> {
             Ok(Status::Clean)
         }
         None => {
-            let hint = match crate::closest(name, rules::RULES.iter().map(|r| r.name)) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => "run `orion-lint rules` to list them".to_string(),
-            };
-            eprintln!("error: unknown rule `{name}`: {hint}");
+            let why = crate::selection::rule_named(name).expect_err("the rule does not exist");
+            eprintln!("error: {why}");
             Ok(Status::Failure)
         }
     }

@@ -86,10 +86,9 @@ fn check_keys(root: &Node) -> Result<(), LoadError> {
             ));
         }
         if !KEYS.contains(&key) {
-            let hint = match crate::closest(key, KEYS) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("valid keys are {}", crate::selection::quoted_list(&KEYS)),
-            };
+            let hint = crate::did_you_mean(key, KEYS, || {
+                format!("valid keys are {}", crate::selection::quoted_list(&KEYS))
+            });
             return Err(LoadError::at(
                 entry.key.span.clone(),
                 format!("unknown key `{key}` in `{FILE_NAME}`: {hint}"),

@@ -32,6 +32,19 @@ pub mod suppress;
 pub mod units;
 pub mod yaml;
 
+/// The hint for a misspelt word: "did you mean `x`?" when a candidate is close, else
+/// `otherwise`.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    match closest(word, candidates) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => otherwise(),
+    }
+}
+
 /// The candidate closest to a misspelt word, if it is close enough to be what was meant.
 pub(crate) fn closest<'a>(
     word: &str,

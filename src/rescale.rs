@@ -113,64 +113,18 @@ pub fn plan<'p>(
     let os_reserve = settings.os_reserve.value;
     let target = to.ram_bytes().saturating_sub(os_reserve);
     let current: u64 = rows.iter().map(|(r, _)| r.before * r.replicas).sum();
-    let movable = |row: &Row, policy: &Policy| row.note.is_none() && policy.weight > 0.0;
     if target >= current {
-        let room = (target - current) as f64;
-        let weighted: f64 = rows
-            .iter()
-            .filter(|(r, p)| movable(r, p))
-            .map(|(r, p)| p.weight * (r.before * r.replicas) as f64)
-            .sum();
-        for (row, policy) in rows.iter_mut().filter(|(r, p)| movable(r, p)) {
-            let share = room * policy.weight * row.before as f64 / weighted;
-            let mut after = row.before + share as u64;
-            if let Some(cap) = policy.cap {
-                after = after.min(cap.max(row.before));
-            }
-            row.after = round_down(after).max(row.before);
-        }
+        grow(&mut rows, target - current);
     } else {
-        let fixed: u64 = rows
-            .iter()
-            .filter(|(r, p)| !movable(r, p))
-            .map(|(r, _)| r.before * r.replicas)
-            .sum();
-        let scalable = current - fixed;
-        let factor = target.saturating_sub(fixed) as f64 / scalable.max(1) as f64;
-        let mut refused = Vec::new();
-        for (row, _) in rows.iter_mut().filter(|(r, p)| movable(r, p)) {
-            let after = round_down((row.before as f64 * factor) as u64);
-            let floor = row
-                .service
-                .memory()
-                .reservation()
-                .map_or(units::DOCKER_MIN_MEMORY, |(r, _)| {
-                    r.max(units::DOCKER_MIN_MEMORY)
-                });
-            if after < floor {
-                refused.push(format!(
-                    "`{}` would get {} but needs at least {}",
-                    row.service.name,
-                    units::human_bytes(after),
-                    units::human_bytes(floor)
-                ));
-            }
-            row.after = after;
-        }
-        if !refused.is_empty() || factor <= 0.0 {
-            return Err(format!(
-                "cannot rescale to {} ({}): the services use {} plus a {} OS reserve, and shrinking them to fit is not possible: {}",
+        shrink(&mut rows, target).map_err(|why| {
+            format!(
+                "cannot rescale to {} ({}): the services use {} plus a {} OS reserve, and shrinking them to fit is not possible: {why}",
                 to.display_name(),
                 units::human_bytes(to.ram_bytes()),
                 units::human_bytes(current),
                 units::human_bytes(os_reserve),
-                if refused.is_empty() {
-                    "the pinned services alone do not fit".to_string()
-                } else {
-                    refused.join("; ")
-                }
-            ));
-        }
+            )
+        })?;
     }
     Ok(Rescale {
         from,
@@ -178,6 +132,68 @@ pub fn plan<'p>(
         rows: rows.into_iter().map(|(r, _)| r).collect(),
         os_reserve,
     })
+}
+
+/// Whether a service's limit may change: not pinned, editable, and with a weight.
+fn movable(row: &Row, policy: &Policy) -> bool {
+    row.note.is_none() && policy.weight > 0.0
+}
+
+/// Share `room` among the movable services, in proportion to limit × replicas × weight.
+fn grow(rows: &mut [(Row, Policy)], room: u64) {
+    let weighted: f64 = rows
+        .iter()
+        .filter(|(r, p)| movable(r, p))
+        .map(|(r, p)| p.weight * (r.before * r.replicas) as f64)
+        .sum();
+    for (row, policy) in rows.iter_mut().filter(|(r, p)| movable(r, p)) {
+        let share = room as f64 * policy.weight * row.before as f64 / weighted;
+        let mut after = row.before + share as u64;
+        if let Some(cap) = policy.cap {
+            after = after.min(cap.max(row.before));
+        }
+        row.after = round_down(after).max(row.before);
+    }
+}
+
+/// Scale the movable services down by one factor so that all fit `target`; the error lists the
+/// services that would fall below Docker's minimum or their reservation.
+fn shrink(rows: &mut [(Row, Policy)], target: u64) -> Result<(), String> {
+    let fixed: u64 = rows
+        .iter()
+        .filter(|(r, p)| !movable(r, p))
+        .map(|(r, _)| r.before * r.replicas)
+        .sum();
+    let scalable: u64 = rows.iter().map(|(r, _)| r.before * r.replicas).sum::<u64>() - fixed;
+    let factor = target.saturating_sub(fixed) as f64 / scalable.max(1) as f64;
+    if factor <= 0.0 {
+        return Err("the pinned services alone do not fit".to_string());
+    }
+    let mut refused = Vec::new();
+    for (row, _) in rows.iter_mut().filter(|(r, p)| movable(r, p)) {
+        let after = round_down((row.before as f64 * factor) as u64);
+        let floor = row
+            .service
+            .memory()
+            .reservation()
+            .map_or(units::DOCKER_MIN_MEMORY, |(r, _)| {
+                r.max(units::DOCKER_MIN_MEMORY)
+            });
+        if after < floor {
+            refused.push(format!(
+                "`{}` would get {} but needs at least {}",
+                row.service.name,
+                units::human_bytes(after),
+                units::human_bytes(floor)
+            ));
+        }
+        row.after = after;
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(refused.join("; "))
+    }
 }
 
 /// Tidy limits: 64 MiB steps under 1 GiB, 128 MiB steps above; small values to the MiB.
@@ -244,10 +260,12 @@ pub fn policies(project: &Project) -> Result<HashMap<String, Policy>, LoadError>
                     _ => return Err(invalid("a size such as `2g`")),
                 },
                 _ => {
-                    let hint = match crate::closest(key, POLICY_KEYS) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => "valid keys are `pin`, `weight` and `cap`".to_string(),
-                    };
+                    let hint = crate::did_you_mean(key, POLICY_KEYS, || {
+                        format!(
+                            "valid keys are {}",
+                            crate::selection::quoted_list(&POLICY_KEYS)
+                        )
+                    });
                     return Err(LoadError::at(
                         setting.key.span.clone(),
                         format!(
@@ -352,17 +370,24 @@ fn record_plan(to: &Plan, project: &Project, sources: &SourceMap) -> Option<Edit
     })
 }
 
-/// The rescale `--fix --plan NEW` asks for: when the command line names a plan other than the
-/// one the limits are sized for now, the fixes that move the project to it.
-pub fn requested_fixes(loaded: &LoadedProject, sources: &SourceMap) -> Result<Vec<Fix>, LoadError> {
+/// The rescale the command line asks for: `--plan NEW` naming a plan other than the one the
+/// limits are sized for now. `None` when there is nothing to rescale; the error says why the
+/// project cannot shrink to the new plan.
+pub fn requested(loaded: &LoadedProject) -> Option<Result<Rescale<'_>, String>> {
     let settings = &loaded.settings;
-    let (Some(new), Some(current)) = (&settings.plan, &settings.current_plan) else {
+    let (new, current) = (settings.plan.as_ref()?, settings.current_plan.as_ref()?);
+    if new.origin != Origin::CommandLine || std::ptr::eq(new.value, current.value) {
+        return None;
+    }
+    Some(plan(&loaded.project, settings, current.value, new.value))
+}
+
+/// The fixes `--fix --plan NEW` applies to move the project to the new plan.
+pub fn requested_fixes(loaded: &LoadedProject, sources: &SourceMap) -> Result<Vec<Fix>, LoadError> {
+    let Some(rescale) = requested(loaded) else {
         return Ok(Vec::new());
     };
-    if new.origin != Origin::CommandLine || std::ptr::eq(new.value, current.value) {
-        return Ok(Vec::new());
-    }
-    let rescale = plan(&loaded.project, settings, current.value, new.value).map_err(|message| {
+    let rescale = rescale.map_err(|message| {
         LoadError::in_file(&sources.get(loaded.project.main_file()).path, message)
     })?;
     Ok(fixes(&rescale, &loaded.project, sources))

@@ -127,10 +127,9 @@ impl RuleSettings {
 /// A rule by name, or why the name is wrong, with the closest rule name.
 pub fn rule_named(name: &str) -> Result<&'static Rule, String> {
     rules::find(name).ok_or_else(|| {
-        let hint = match crate::closest(name, RULES.iter().map(|r| r.name)) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None => "run `orion-lint rules` to list them".to_string(),
-        };
+        let hint = crate::did_you_mean(name, RULES.iter().map(|r| r.name), || {
+            "run `orion-lint rules` to list them".to_string()
+        });
         format!("unknown rule `{name}`: {hint}")
     })
 }

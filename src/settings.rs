@@ -285,10 +285,9 @@ fn check_keys(block: &Node) -> Result<(), LoadError> {
     for entry in entries {
         let key = entry.key.as_str().unwrap_or_default();
         if !KEYS.contains(&key) {
-            let hint = match crate::closest(key, KEYS) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("valid keys are {}", selection::quoted_list(&KEYS)),
-            };
+            let hint = crate::did_you_mean(key, KEYS, || {
+                format!("valid keys are {}", selection::quoted_list(&KEYS))
+            });
             return Err(invalid(
                 Some(&entry.key),
                 format!("unknown key `{key}` in `x-orion-lint`: {hint}"),
@@ -300,10 +299,10 @@ fn check_keys(block: &Node) -> Result<(), LoadError> {
 
 fn plan_by_name(name: &str, node: Option<&Node>) -> Result<&'static Plan, LoadError> {
     plans::find(name).ok_or_else(|| {
-        let hint = match plans::suggest(name) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None => "run `orion-lint plans` to list the plans orion-lint knows".to_string(),
-        };
+        let hint = plans::suggest(name).map_or_else(
+            || "run `orion-lint plans` to list the plans orion-lint knows".to_string(),
+            |close| format!("did you mean `{close}`?"),
+        );
         invalid(node, format!("unknown plan `{name}`: {hint}"))
     })
 }

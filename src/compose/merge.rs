@@ -204,16 +204,8 @@ fn assignment_name(node: &Node) -> Option<String> {
 }
 
 /// The container path of a `volumes:`/`devices:` entry, short or long syntax.
-pub fn mount_target(node: &Node) -> Option<String> {
-    match &node.value {
-        Value::Scalar(s) => {
-            let mut parts = s.text.split(':');
-            let first = parts.next()?;
-            Some(parts.next().unwrap_or(first).to_string())
-        }
-        Value::Map(_) => node.get("target")?.as_str().map(str::to_string),
-        Value::Seq(_) => None,
-    }
+fn mount_target(node: &Node) -> Option<String> {
+    super::service::volume(node).map(|v| v.target)
 }
 
 /// Remove the `!reset` markers once every file is merged.

@@ -20,7 +20,7 @@ pub struct Mounts<'a> {
 /// The host path mounted at `container_path` through a bind mount in `volumes:`, if any: either
 /// the file itself (`./redis.conf:/etc/redis.conf`) or a directory containing it
 /// (`./redis:/usr/local/etc/redis`).
-pub fn host_path(service: &Service, container_path: &str, mounts: &Mounts) -> Option<PathBuf> {
+fn host_path(service: &Service, container_path: &str, mounts: &Mounts) -> Option<PathBuf> {
     service.volumes().into_iter().find_map(|volume| {
         let source = volume.source?;
         if !(source.starts_with('.') || source.starts_with('/') || source.starts_with('~')) {

@@ -38,13 +38,6 @@ impl RedisConfig {
             .as_ref()
             .map(|d| units::redis_bytes(&d.value))
     }
-
-    /// The eviction policy in effect: Redis's default is `noeviction`.
-    pub fn policy_name(&self) -> String {
-        self.policy
-            .as_ref()
-            .map_or("noeviction".to_string(), |p| p.value.to_ascii_lowercase())
-    }
 }
 
 /// The Redis configuration of a service, or `None` if it does not run a Redis server.

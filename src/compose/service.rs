@@ -217,39 +217,10 @@ impl Service {
 
     /// The `volumes:` entries, short (`./redis.conf:/etc/redis.conf:ro`) and long form.
     pub fn volumes(&self) -> Vec<Volume<'_>> {
-        let Some(items) = self.get("volumes").and_then(Node::as_seq) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .filter_map(|item| match &item.value {
-                Value::Scalar(s) => {
-                    let mut parts = s.text.splitn(3, ':');
-                    let first = parts.next()?.to_string();
-                    Some(match parts.next() {
-                        Some(target) => Volume {
-                            source: Some(first),
-                            target: target.to_string(),
-                            node: item,
-                        },
-                        None => Volume {
-                            source: None,
-                            target: first,
-                            node: item,
-                        },
-                    })
-                }
-                Value::Map(_) => Some(Volume {
-                    source: item
-                        .get("source")
-                        .and_then(Node::as_str)
-                        .map(str::to_string),
-                    target: item.get("target").and_then(Node::as_str)?.to_string(),
-                    node: item,
-                }),
-                Value::Seq(_) => None,
-            })
-            .collect()
+        self.get("volumes")
+            .and_then(Node::as_seq)
+            .map(|items| items.iter().filter_map(volume).collect())
+            .unwrap_or_default()
     }
 
     /// The names other services can reach this one by: its name, `hostname`, `container_name`
@@ -266,6 +237,34 @@ impl Service {
             }
         }
         names
+    }
+}
+
+/// One `volumes:` entry, short (`src:target[:mode]`, or just `target`) or long syntax.
+pub fn volume(item: &Node) -> Option<Volume<'_>> {
+    match &item.value {
+        Value::Scalar(s) => {
+            let mut parts = s.text.splitn(3, ':');
+            let first = parts.next()?.to_string();
+            let (source, target) = match parts.next() {
+                Some(target) => (Some(first), target.to_string()),
+                None => (None, first),
+            };
+            Some(Volume {
+                source,
+                target,
+                node: item,
+            })
+        }
+        Value::Map(_) => Some(Volume {
+            source: item
+                .get("source")
+                .and_then(Node::as_str)
+                .map(str::to_string),
+            target: item.get("target").and_then(Node::as_str)?.to_string(),
+            node: item,
+        }),
+        Value::Seq(_) => None,
     }
 }
 

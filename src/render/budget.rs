@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use crate::budget::{Budget, Row};
 use crate::lint::LoadedProject;
 use crate::rescale::{self, Rescale};
-use crate::settings::Origin;
 use crate::source::SourceMap;
 use crate::units::human_bytes;
 
@@ -138,7 +137,8 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
                 .join(", ")
         );
     }
-    if let Some(rescale) = requested_rescale(project) {
+    // A rescale `--fix` would refuse is reported by `--fix`; the table shows only one that works.
+    if let Some(rescale) = rescale::requested(project).and_then(Result::ok) {
         write_rescale(out, &rescale, name_width);
     }
     match budget.smallest_fitting_plan() {
@@ -153,17 +153,6 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
         }
         None => out.push_str("  no plan in the catalog fits\n"),
     }
-}
-
-/// The rescale `--plan` asks for, when it names a plan other than the one the limits are sized
-/// for: `budget` shows it without writing anything.
-fn requested_rescale(project: &LoadedProject) -> Option<Rescale<'_>> {
-    let settings = &project.settings;
-    let (new, current) = (settings.plan.as_ref()?, settings.current_plan.as_ref()?);
-    if new.origin != Origin::CommandLine || std::ptr::eq(new.value, current.value) {
-        return None;
-    }
-    rescale::plan(&project.project, settings, current.value, new.value).ok()
 }
 
 fn write_rescale(out: &mut String, rescale: &Rescale, name_width: usize) {
@@ -276,7 +265,7 @@ pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) ->
                 "remaining_bytes": budget.remaining(),
                 "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
                 "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
-                "rescale": requested_rescale(project).map(|r| json!({
+                "rescale": rescale::requested(project).and_then(Result::ok).map(|r| json!({
                     "from": r.from.name,
                     "to": r.to.name,
                     "containers_before_bytes": r.total_before(),

@@ -44,10 +44,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(policy) = &redis.policy {
             let name = policy.value.to_ascii_lowercase();
             if !POLICIES.contains(&name.as_str()) {
-                let hint = match crate::closest(&name, POLICIES) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("valid policies are {}", POLICIES.join(", ")),
-                };
+                let hint = crate::did_you_mean(&name, POLICIES, || {
+                    format!("valid policies are {}", POLICIES.join(", "))
+                });
                 out.push(
                     RULE.at(
                         policy.span.clone(),
