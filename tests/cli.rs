@@ -2,15 +2,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn orion() -> Command {
-    let mut cmd = Command::cargo_bin("orion-lint").expect("binary is built");
-    // Interpolation reads the environment: give every run the same one.
-    cmd.env_clear().env("COLUMNS", "100");
-    cmd
-}
+use common::orion;
+use serde_json::Value;
 
 fn json(args: &[&str]) -> (Value, i32) {
     let output = orion()

@@ -1,14 +1,16 @@
 //! What a user controls: `--select`/`--ignore`, severities, the exit-code threshold, `--quiet`,
 //! `orion-lint.toml` and its precedence, through the real binary.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
 fn orion() -> Command {
-    let mut cmd = Command::cargo_bin("orion-lint").expect("binary is built");
-    cmd.env_clear().env("COLUMNS", "400");
+    let mut cmd = common::orion();
+    cmd.env("COLUMNS", "400");
     cmd
 }
 

@@ -13,16 +13,46 @@ use assert_cmd::Command as BinCommand;
 use orion_lint::budget::Budget;
 use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
-use orion_lint::lint::{self, Target};
+use orion_lint::lint::{self, LoadedProject, Target};
 use orion_lint::settings::Overrides;
 use orion_lint::source::SourceMap;
 use orion_lint::{fix, plans, rescale};
 use serde_json::Value;
 
 fn orion(dir: &Path) -> BinCommand {
-    let mut cmd = BinCommand::cargo_bin("orion-lint").expect("binary is built");
-    cmd.current_dir(dir).env_clear().env("COLUMNS", "100");
+    let mut cmd = common::orion();
+    cmd.current_dir(dir);
     cmd
+}
+
+/// A project of one file, loaded as orion-lint loads it.
+fn load(file: &Path, overrides: &Overrides) -> Option<(SourceMap, LoadedProject)> {
+    let mut sources = SourceMap::default();
+    let loaded = lint::load_project(
+        &[file.to_path_buf()],
+        &LoadOptions::default(),
+        overrides,
+        &mut sources,
+    )
+    .ok()?;
+    Some((sources, loaded))
+}
+
+/// What the services of a one-file project need, and the plan it is checked against.
+struct Totals {
+    containers: u64,
+    needed: u64,
+    plan: Option<&'static plans::Plan>,
+}
+
+fn totals(file: &Path, overrides: &Overrides) -> Option<Totals> {
+    let (_, loaded) = load(file, overrides)?;
+    let budget = Budget::new(&loaded.project, &loaded.settings);
+    Some(Totals {
+        containers: budget.containers(),
+        needed: budget.needed(),
+        plan: budget.plan,
+    })
 }
 
 /// A copy of a fixture directory to fix.
@@ -295,22 +325,14 @@ fn rescale_orion_to_cax21_rewrites_the_limits_and_what_follows_them() {
     assert_only_values_changed(&before, &after, "orion");
     assert!(after.contains("  plan: cax21\n"));
     // Budget of the rescaled file against the new plan.
-    let mut sources = SourceMap::default();
     let files = vec![dir.path().join("docker-compose.yml")];
-    let loaded = lint::load_project(
-        &files,
-        &LoadOptions::default(),
-        &Overrides::default(),
-        &mut sources,
-    )
-    .unwrap();
-    let budget = Budget::new(&loaded.project, &loaded.settings);
+    let budget = totals(&files[0], &Overrides::default()).unwrap();
     assert_eq!(budget.plan.unwrap().name, "cax21");
-    assert!(budget.needed() <= budget.plan.unwrap().ram_bytes());
+    assert!(budget.needed <= budget.plan.unwrap().ram_bytes());
     assert!(
-        budget.containers() > 2 * 2688 * 1024 * 1024,
+        budget.containers > 2 * 2688 * 1024 * 1024,
         "the new room is used: {}",
-        budget.containers()
+        budget.containers
     );
     // Redis keeps its share of its limit; the second run is a no-op.
     let again = orion(dir.path())
@@ -346,14 +368,7 @@ fn rescale_policies_pin_weigh_and_cap_services() {
         "x-orion-lint:\n  plan: cax11\n  services:\n    monitoring: {pin: true}\n    db: {weight: 3}\n    api: {cap: 1g}\nservices:\n  db:\n    image: postgres:16\n    command: postgres -c shared_buffers=128MB\n    mem_limit: 512m\n  api:\n    image: myapp/api:1.4\n    mem_limit: 512m\n  monitoring:\n    image: prom/prometheus:v2.53.0\n    mem_limit: 256m\n",
     )
     .unwrap();
-    let mut sources = SourceMap::default();
-    let loaded = lint::load_project(
-        std::slice::from_ref(&file),
-        &LoadOptions::default(),
-        &Overrides::default(),
-        &mut sources,
-    )
-    .unwrap();
+    let (sources, loaded) = load(&file, &Overrides::default()).unwrap();
     let rescale = rescale::plan(
         &loaded.project,
         &loaded.settings,
@@ -405,16 +420,12 @@ fn shrinking_scales_down_or_refuses_without_writing() {
     );
     let text = std::fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap();
     assert!(text.contains("plan: cax11"));
-    let mut sources = SourceMap::default();
-    let files = vec![dir.path().join("docker-compose.yml")];
-    let loaded = lint::load_project(
-        &files,
-        &LoadOptions::default(),
+    let budget = totals(
+        &dir.path().join("docker-compose.yml"),
         &Overrides::default(),
-        &mut sources,
     )
     .unwrap();
-    assert!(Budget::new(&loaded.project, &loaded.settings).needed() <= 4 << 30);
+    assert!(budget.needed <= 4 << 30);
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -585,18 +596,11 @@ fn rescale_copy(compose: &Path, root: &Path, file: &Path) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(root, dir.path());
     let copy = dir.path().join(file.strip_prefix(root).unwrap());
-    let mut sources = SourceMap::default();
-    let loaded = lint::load_project(
-        std::slice::from_ref(&copy),
-        &LoadOptions::default(),
-        &Overrides {
-            profiles: vec!["*".into()],
-            ..Default::default()
-        },
-        &mut sources,
-    )
-    .ok()?;
-    let needed = Budget::new(&loaded.project, &loaded.settings).needed();
+    let all_profiles = Overrides {
+        profiles: vec!["*".into()],
+        ..Default::default()
+    };
+    let needed = totals(&copy, &all_profiles)?.needed;
     let cax = plans::PLANS.iter().filter(|p| p.name.starts_with("cax"));
     let from = cax.clone().find(|p| p.ram_bytes() >= needed)?;
     let to = cax.clone().find(|p| p.ram_gib > from.ram_gib)?;
@@ -634,17 +638,9 @@ fn rescale_copy(compose: &Path, root: &Path, file: &Path) -> Option<String> {
             "{context}: the second run changes {:?}",
             again.changes.keys()
         );
-        let mut sources = SourceMap::default();
-        let loaded = lint::load_project(
-            std::slice::from_ref(&copy),
-            &LoadOptions::default(),
-            &overrides,
-            &mut sources,
-        )
-        .unwrap();
-        let budget = Budget::new(&loaded.project, &loaded.settings);
+        let budget = totals(&copy, &overrides).unwrap();
         assert!(
-            budget.needed() <= to.ram_bytes() || before == std::fs::read_to_string(&copy).unwrap(),
+            budget.needed <= to.ram_bytes() || before == std::fs::read_to_string(&copy).unwrap(),
             "{context}: does not fit {}",
             to.name
         );
@@ -855,7 +851,7 @@ fn a_full_disk_leaves_the_file_whole() {
 }
 
 #[test]
-fn diff_target_api_is_stable() {
+fn diff_shows_what_fix_writes() {
     // `--fix` and `--diff` agree: the diff applied is what --fix writes.
     let dir = copy("testdata/mistakes");
     let diff = orion(dir.path()).arg("--diff").output().unwrap();

@@ -17,7 +17,6 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
 use orion_lint::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
@@ -52,13 +51,9 @@ struct Output {
 }
 
 fn orion(args: &[&str]) -> Output {
-    let output = Command::cargo_bin("orion-lint")
-        .expect("binary is built")
+    let output = common::orion()
         .args(args)
         .args(["--color", "never"])
-        // Interpolation reads the environment: give every run the same one.
-        .env_clear()
-        .env("COLUMNS", "100")
         .output()
         .expect("runs");
     Output {

@@ -2,17 +2,13 @@
 //! terminal or a CI log) and the JSON that integrations build on. Review changes with
 //! `cargo insta review`.
 
-use assert_cmd::Command;
+mod common;
 
 /// Runs orion-lint and returns its exit code, stdout and stderr.
 fn run(args: &[&str]) -> String {
-    let output = Command::cargo_bin("orion-lint")
-        .expect("binary is built")
+    let output = common::orion()
         .args(args)
         .args(["--color", "never"])
-        // Interpolation reads the environment: give every run the same one.
-        .env_clear()
-        .env("COLUMNS", "100")
         .output()
         .expect("runs");
     format!(

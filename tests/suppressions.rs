@@ -1,9 +1,10 @@
 //! Suppression comments, through the real binary: what each form covers, the YAML traps (a `#`
 //! inside a scalar is no comment), `.env` and `redis.conf`, invalid and unused suppressions.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// A scratch repository (with `.git`, so no `orion-lint.toml` above it is read).
@@ -20,9 +21,7 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// The findings as (rule, path, line, severity), and the exit code.
 fn lint(dir: &Path, args: &[&str]) -> (Vec<(String, String, u64, String)>, i32) {
-    let output = Command::cargo_bin("orion-lint")
-        .unwrap()
-        .env_clear()
+    let output = common::orion()
         .current_dir(dir)
         .args(args)
         .args(["--format", "json"])
@@ -117,9 +116,7 @@ services:
     <<: *defaults
 ";
     let dir = repo(&[("compose.yaml", compose)]);
-    let output = Command::cargo_bin("orion-lint")
-        .unwrap()
-        .env_clear()
+    let output = common::orion()
         .current_dir(dir.path())
         .args(["--format", "json"])
         .output()
@@ -258,9 +255,7 @@ fn unknown_rules_and_malformed_comments_are_reported() {
     mem_limit: 1.5
 ";
     let dir = repo(&[("compose.yaml", compose)]);
-    let output = Command::cargo_bin("orion-lint")
-        .unwrap()
-        .env_clear()
+    let output = common::orion()
         .current_dir(dir.path())
         .args(["--format", "json"])
         .output()
@@ -405,9 +400,7 @@ fn fix_leaves_suppressed_and_ignored_findings_alone() {
     mem_limit: 128m
 ";
     let fix = |dir: &Path, args: &[&str]| {
-        let output = Command::cargo_bin("orion-lint")
-            .unwrap()
-            .env_clear()
+        let output = common::orion()
             .current_dir(dir)
             .arg("--fix")
             .args(args)

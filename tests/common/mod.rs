@@ -44,6 +44,14 @@ pub fn require(tool: &str, found: Option<PathBuf>, install_hint: &str) -> Option
     None
 }
 
+/// The orion-lint binary with an empty environment (interpolation reads it, so every run gets the
+/// same one) and a fixed terminal width for human output.
+pub fn orion() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("orion-lint").expect("binary is built");
+    command.env_clear().env("COLUMNS", "100");
+    command
+}
+
 /// The Compose v2 binary, or the skip/fail convention.
 pub fn require_compose() -> Option<PathBuf> {
     require("docker compose v2", compose_binary(), COMPOSE_HINT)
