@@ -700,6 +700,31 @@ fn c_strtod(b: &[u8]) -> (f64, usize, bool) {
     (if negative { -value } else { value }, i, out_of_range)
 }
 
+/// The same PostgreSQL value with its unit spelled the way PostgreSQL wants it (units are
+/// case-sensitive there): `256mb` and `256M` become `256MB`, `64kb` becomes `64kB`.
+pub fn postgres_unit_corrected(value: &str) -> Option<String> {
+    let split = value.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = value.split_at(split);
+    let unit = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" => "B",
+        "k" | "kb" | "kib" => "kB",
+        "m" | "mb" | "mib" => "MB",
+        "g" | "gb" | "gib" => "GB",
+        "t" | "tb" | "tib" => "TB",
+        _ => return None,
+    };
+    (!number.is_empty()).then(|| format!("{number}{unit}"))
+}
+
+/// Whether a Redis size uses a 1000-based unit (`k`, `m`, `g`) where Compose's same letter is
+/// 1024-based.
+pub fn redis_unit_is_decimal(value: &str) -> bool {
+    let unit = value
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .to_ascii_lowercase();
+    matches!(unit.as_str(), "k" | "m" | "g")
+}
+
 /// The portable Compose spelling of a byte count: the largest of `g`, `m`, `k` that divides it
 /// (`1536m`, `1g`), else bytes. Compose v1 and v2 both read these.
 pub fn compose_size(bytes: u64) -> String {
@@ -1133,6 +1158,23 @@ mod tests {
             Some(PgBaseUnit::Bytes)
         );
         assert_eq!(postgres_memory_setting("max_connections"), None);
+    }
+
+    #[test]
+    fn postgres_units_are_respelled() {
+        assert_eq!(postgres_unit_corrected("256mb").as_deref(), Some("256MB"));
+        assert_eq!(postgres_unit_corrected("1G").as_deref(), Some("1GB"));
+        assert_eq!(postgres_unit_corrected("64KB").as_deref(), Some("64kB"));
+        assert_eq!(postgres_unit_corrected("256MiB").as_deref(), Some("256MB"));
+        assert_eq!(postgres_unit_corrected("lots"), None);
+    }
+
+    #[test]
+    fn redis_decimal_units() {
+        assert!(redis_unit_is_decimal("256m"));
+        assert!(redis_unit_is_decimal("1G"));
+        assert!(!redis_unit_is_decimal("256mb"));
+        assert!(!redis_unit_is_decimal("100"));
     }
 
     #[test]

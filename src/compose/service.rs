@@ -27,6 +27,19 @@ impl SizeField<'_> {
     pub fn is_unknown(&self) -> bool {
         self.node.is_unknown()
     }
+
+    /// `0`, `0m`, `0.0g`: zero written on purpose, which Compose reads as "no limit" (unlike
+    /// `0.5`, which Compose truncates to zero).
+    pub fn is_explicit_zero(&self) -> bool {
+        match (self.bytes.as_ref(), self.node.resolve()) {
+            (Ok(0), Some(Resolved::Int(0))) => true,
+            (Ok(0), Some(Resolved::Str(text))) => {
+                let number = text.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
+                number.parse::<f64>() == Ok(0.0)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// An integer field (`scale`, `deploy.replicas`) as written and as read.

@@ -1,4 +1,3 @@
-use crate::compose::service::SizeField;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::fix;
 use crate::units::{self, DOCKER_MIN_MEMORY};
@@ -50,7 +49,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     "write a size such as `512m` or `1g` (b, k, m, g, t, p; 1024-based)"
                         .to_string(),
                 )),
-                (Ok(0), _) if !is_explicit_zero(field) => Some((
+                (Ok(0), _) if !field.is_explicit_zero() => Some((
                     "truncated to 0 bytes".to_string(),
                     format!(
                         "`{name}: {value}` is read as 0 bytes (Compose truncates fractions of a byte), so the service silently gets no memory limit"
@@ -93,18 +92,6 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             out.push(diagnostic);
         }
-    }
-}
-
-/// `0`, `0m`, `0.0g`: zero written on purpose, which Compose reads as "no limit".
-pub fn is_explicit_zero(field: &SizeField) -> bool {
-    match (field.bytes.as_ref(), field.node.resolve()) {
-        (Ok(0), Some(Resolved::Int(0))) => true,
-        (Ok(0), Some(Resolved::Str(text))) => {
-            let number = text.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ');
-            number.parse::<f64>() == Ok(0.0)
-        }
-        _ => false,
     }
 }
 

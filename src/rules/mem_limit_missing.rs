@@ -18,10 +18,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let fields = [&memory.deploy_limit, &memory.mem_limit];
         // A value Compose rejects or truncates is `mem-limit-invalid`'s finding.
-        if fields.iter().any(|f| {
-            f.as_ref()
-                .is_some_and(|f| !super::mem_limit_invalid::is_explicit_zero(f))
-        }) {
+        if fields
+            .iter()
+            .any(|f| f.as_ref().is_some_and(|f| !f.is_explicit_zero()))
+        {
             continue;
         }
         let help = "set `mem_limit` (or `deploy.resources.limits.memory`) to what the service needs, e.g. `mem_limit: 512m`: without a limit, one leaking container makes the kernel kill processes anywhere on the server";

@@ -131,10 +131,7 @@ fn written<'a>(cx: &'a Context, node: &'a Node) -> &'a str {
 /// Redis reads `k`, `m` and `g` as powers of 1000 where Compose reads powers of 1024: say so when
 /// a value uses them.
 fn redis_unit_note(value: &str) -> &'static str {
-    let unit = value
-        .trim_start_matches(|c: char| c.is_ascii_digit())
-        .to_ascii_lowercase();
-    if matches!(unit.as_str(), "k" | "m" | "g") {
+    if units::redis_unit_is_decimal(value) {
         " (Redis reads `k`, `m` and `g` as powers of 1000, unlike Compose: `kb`, `mb` and `gb` are the 1024-based units)"
     } else {
         ""
