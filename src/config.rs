@@ -99,12 +99,7 @@ fn check_keys(root: &Node) -> Result<(), LoadError> {
 }
 
 fn node(file: FileId, value: Value, range: std::ops::Range<usize>) -> Node {
-    Node {
-        value,
-        span: Span::new(file, range),
-        tag: None,
-        via: Vec::new(),
-    }
+    Node::synthetic(value, Span::new(file, range))
 }
 
 fn scalar(text: String, style: Style) -> Value {

@@ -104,6 +104,27 @@ pub struct YamlError {
 }
 
 impl Node {
+    /// A node that is not written anywhere but stands at `span`: what a model adds itself.
+    pub fn synthetic(value: Value, span: Span) -> Node {
+        Node {
+            value,
+            span,
+            tag: None,
+            via: Vec::new(),
+        }
+    }
+
+    /// A plain scalar the model adds itself, such as a key it creates.
+    pub fn plain(text: &str, span: Span) -> Node {
+        let scalar = Scalar {
+            text: text.to_string(),
+            style: Style::Plain,
+            core_tag: None,
+            substitution: None,
+        };
+        Node::synthetic(Value::Scalar(scalar), span)
+    }
+
     pub fn as_scalar(&self) -> Option<&Scalar> {
         match &self.value {
             Value::Scalar(s) => Some(s),

@@ -222,12 +222,8 @@ impl<'a> Loader<'a> {
                 Some(base) => merge::merge(base, document, &mut Vec::new()),
             });
         }
-        let root = root.unwrap_or_else(|| Node {
-            value: Value::Map(Vec::new()),
-            span: Span::new(id, 0..0),
-            tag: None,
-            via: Vec::new(),
-        });
+        let root =
+            root.unwrap_or_else(|| Node::synthetic(Value::Map(Vec::new()), Span::new(id, 0..0)));
         Ok((id, root))
     }
 
@@ -503,24 +499,10 @@ fn services_mut(root: &mut Node) -> &mut Vec<Entry> {
     {
         Some(i) => i,
         None => {
-            let span = Span::new(root.span.file, root.span.range.start..root.span.range.start);
-            let scalar = |text: &str| Node {
-                value: Value::Scalar(yaml::Scalar {
-                    text: text.to_string(),
-                    style: yaml::Style::Plain,
-                    core_tag: None,
-                    substitution: None,
-                }),
-                span: span.clone(),
-                tag: None,
-                via: Vec::new(),
-            };
+            let at = Span::new(root.span.file, root.span.range.start..root.span.range.start);
             entries.push(Entry {
-                key: scalar("services"),
-                value: Node {
-                    value: Value::Map(Vec::new()),
-                    ..scalar("")
-                },
+                key: Node::plain("services", at.clone()),
+                value: Node::synthetic(Value::Map(Vec::new()), at),
             });
             entries.len() - 1
         }
