@@ -8,7 +8,7 @@
 //! atomically: a temporary file in the same directory, flushed to disk, then renamed over the
 //! original with its permissions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -189,11 +189,21 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
+/// One changed file.
+#[derive(Debug)]
+pub struct Change {
+    /// The path as shown to the user (the first one the file was read through).
+    pub path: PathBuf,
+    pub original: String,
+    pub fixed: String,
+}
+
 /// What fixing a project produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Each changed file: its original and fixed text.
-    pub changes: BTreeMap<PathBuf, (String, String)>,
+    /// Each changed file by its canonical path, so that a file reached through two paths is
+    /// changed once.
+    pub changes: BTreeMap<PathBuf, Change>,
     /// How many fixes were applied.
     pub applied: usize,
 }
@@ -211,11 +221,10 @@ pub fn fix_project(
     extra: Option<ExtraFixes>,
 ) -> Result<Outcome, LoadError> {
     let mut outcome = Outcome::default();
-    let mut texts: HashMap<PathBuf, String> = HashMap::new();
     for pass in 0..MAX_PASSES {
         let mut sources = SourceMap::default();
-        for (path, text) in &texts {
-            sources.add(SourceFile::new(path.clone(), text.clone()));
+        for change in outcome.changes.values() {
+            sources.add(SourceFile::new(change.path.clone(), change.fixed.clone()));
         }
         let loaded = match lint::load_project(files, options, overrides, &mut sources) {
             Ok(loaded) => loaded,
@@ -252,10 +261,13 @@ pub fn fix_project(
             check_shape(source, &fixed, &edits).map_err(|e| e.detached(&sources))?;
             outcome
                 .changes
-                .entry(source.path.clone())
-                .or_insert_with(|| (source.text.to_string(), String::new()))
-                .1 = fixed.clone();
-            texts.insert(source.path.clone(), fixed);
+                .entry(source.canonical_path().to_path_buf())
+                .or_insert_with(|| Change {
+                    path: source.path.clone(),
+                    original: source.text.to_string(),
+                    fixed: String::new(),
+                })
+                .fixed = fixed;
         }
     }
     Err(LoadError {
@@ -322,10 +334,10 @@ fn contains_shape(before: &Node, after: &Node) -> bool {
 /// A unified diff of each changed file, as `--diff` prints it.
 pub fn diff(outcome: &Outcome) -> String {
     let mut out = String::new();
-    for (path, (before, after)) in &outcome.changes {
-        let name = crate::source::display_path(path);
+    for change in outcome.changes.values() {
+        let name = crate::source::display_path(&change.path);
         let name = name.trim_start_matches('/');
-        let diff = similar::TextDiff::from_lines(before.as_str(), after.as_str());
+        let diff = similar::TextDiff::from_lines(change.original.as_str(), change.fixed.as_str());
         out.push_str(
             &diff
                 .unified_diff()
@@ -340,8 +352,9 @@ pub fn diff(outcome: &Outcome) -> String {
 /// Write every changed file, each atomically; on the first failure nothing more is written.
 pub fn write(outcome: &Outcome) -> Result<(), LoadError> {
     // Check everything first, so that a read-only file does not leave the project half fixed.
-    for path in outcome.changes.keys() {
-        let metadata = std::fs::metadata(path)
+    for (target, change) in &outcome.changes {
+        let path = &change.path;
+        let metadata = std::fs::metadata(target)
             .map_err(|e| LoadError::in_file(path, format!("cannot write the fix: {e}")))?;
         if metadata.permissions().readonly() {
             return Err(LoadError::in_file(
@@ -350,15 +363,14 @@ pub fn write(outcome: &Outcome) -> Result<(), LoadError> {
             ));
         }
     }
-    for (path, (_, fixed)) in &outcome.changes {
-        // Write through a symbolic link to the file it names, keeping the link.
-        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        write_atomically(&target, fixed.as_bytes(), |file, bytes| {
+    for (target, change) in &outcome.changes {
+        // The canonical path: through a symbolic link to the file it names, keeping the link.
+        write_atomically(target, change.fixed.as_bytes(), |file, bytes| {
             file.write_all(bytes)
         })
         .map_err(|e| {
             LoadError::in_file(
-                path,
+                &change.path,
                 format!("cannot write the fix, the file is unchanged: {e}"),
             )
         })?;

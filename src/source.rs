@@ -3,6 +3,7 @@
 //! Every value orion-lint reports on keeps a [`Span`]: the file it was read from and the byte range of
 //! the text a person edits. Line and column numbers are derived from spans only when rendering.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,12 +46,15 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// One file's text, its name for display and a line index.
+/// One file's text, its name for display, its identity and a line index.
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as the user gave it or as discovered (relative to the working directory when possible).
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// The file's canonical path (symbolic links and `..` resolved), set when it is added to a
+    /// [`SourceMap`]: one file reached through two paths is one file.
+    canonical: PathBuf,
     line_starts: Vec<usize>,
 }
 
@@ -61,10 +65,17 @@ impl SourceFile {
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         SourceFile {
+            canonical: path.clone(),
             path,
             text,
             line_starts,
         }
+    }
+
+    /// The path that identifies the file: where `--fix` writes and what tells two paths to
+    /// one file apart from two files.
+    pub fn canonical_path(&self) -> &Path {
+        &self.canonical
     }
 
     /// The path as shown to users: forward slashes, no leading `./`.
@@ -120,28 +131,38 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// The canonical path of `path`, or `path` itself when it cannot be resolved (it does not exist).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// All files read while linting, addressed by [`FileId`].
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Each file by its canonical path; the first path a file was read through is the one shown.
+    by_canonical: HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
-    pub fn add(&mut self, file: SourceFile) -> FileId {
+    pub fn add(&mut self, mut file: SourceFile) -> FileId {
+        file.canonical = canonical(&file.path);
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
+        self.by_canonical
+            .entry(file.canonical.clone())
+            .or_insert(id);
         self.files.push(file);
-        FileId(u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files"))
+        id
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
-    /// The id of an already loaded file with this path, if any.
+    /// The id of an already loaded file reached through this path or another path to the same
+    /// file (a symbolic link, `..`), if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.by_canonical.get(&canonical(path)).copied()
     }
 
     pub fn text(&self, span: &Span) -> &str {
@@ -184,6 +205,24 @@ mod tests {
         assert_eq!(&f.text[f.line_range(1)], "one");
         assert_eq!(&f.text[f.line_range(2)], "two");
         assert_eq!(&f.text[f.line_range(3)], "three");
+    }
+
+    #[test]
+    fn a_file_reached_through_a_link_is_found_under_its_first_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("redis.conf"), "maxmemory 1mb\n").unwrap();
+        std::os::unix::fs::symlink("redis.conf", dir.path().join("shared.conf")).unwrap();
+        let mut sources = SourceMap::default();
+        let first = dir.path().join("shared.conf");
+        let id = sources.add(SourceFile::new(first.clone(), "maxmemory 1mb\n"));
+        assert_eq!(sources.find(&dir.path().join("redis.conf")), Some(id));
+        assert_eq!(sources.find(&dir.path().join("./shared.conf")), Some(id));
+        assert_eq!(sources.find(&dir.path().join("other.conf")), None);
+        assert_eq!(sources.get(id).path, first, "shown as first read");
+        assert_eq!(
+            sources.get(id).canonical_path(),
+            dir.path().canonicalize().unwrap().join("redis.conf")
+        );
     }
 
     #[test]

@@ -622,8 +622,12 @@ fn rescale_copy(compose: &Path, root: &Path, file: &Path) -> Option<String> {
         )
         .unwrap_or_else(|e| panic!("{context}: {}", e.message));
         fix::write(&outcome).unwrap();
-        for (path, (old, new)) in &outcome.changes {
-            assert_only_values_changed(old, new, &format!("{context}: {}", path.display()));
+        for change in outcome.changes.values() {
+            assert_only_values_changed(
+                &change.original,
+                &change.fixed,
+                &format!("{context}: {}", change.path.display()),
+            );
         }
         let again = fix::fix_project(
             std::slice::from_ref(&copy),

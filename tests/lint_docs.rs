@@ -153,8 +153,9 @@ fn fix_example(yaml: &str, applicability: Applicability) -> String {
     .expect("the example can be fixed");
     outcome
         .changes
-        .get(&file)
-        .map_or_else(|| yaml.to_string(), |(_, fixed)| fixed.clone())
+        .into_values()
+        .find(|change| change.path == file)
+        .map_or_else(|| yaml.to_string(), |change| change.fixed)
 }
 
 #[test]

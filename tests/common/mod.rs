@@ -469,3 +469,94 @@ pub fn rdformat_validate(script: &Path, files: &[PathBuf]) -> (serde_json::Value
     });
     (report, output.status.success())
 }
+
+// ---- Hostile input (tests/hostile.rs): runs with a bound on time and memory ----
+
+/// What a bounded run of orion-lint did.
+#[derive(Debug)]
+pub struct Bounded {
+    /// The exit code, `None` when killed by a signal (or by the bound).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub wall: std::time::Duration,
+    /// The peak resident set (VmHWM), as last seen while polling, in kilobytes.
+    pub peak_rss_kb: u64,
+}
+
+/// Generous bounds for one run: they catch hangs and blow-ups, not slowness.
+pub const MAX_WALL: std::time::Duration = std::time::Duration::from_secs(2);
+pub const MAX_RSS_KB: u64 = 200 * 1024;
+
+/// Run orion-lint in `dir` with `args` (empty environment, as [`orion`]), polling its peak
+/// memory, and kill it after five times [`MAX_WALL`] so that a hang fails instead of blocking.
+pub fn run_bounded(dir: &Path, args: &[&str]) -> Bounded {
+    use std::io::Read;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orion-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("COLUMNS", "100")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("orion-lint starts");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_rss_kb = 0;
+    let status = loop {
+        if let Some(kb) = fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            peak_rss_kb = peak_rss_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait().expect("wait for orion-lint") {
+            break status;
+        }
+        if start.elapsed() > MAX_WALL * 5 {
+            let _ = child.kill();
+            break child.wait().expect("wait for orion-lint");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    Bounded {
+        code: status.code(),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+        wall: start.elapsed(),
+        peak_rss_kb,
+    }
+}
+
+impl Bounded {
+    /// Panics unless the run answered within the bounds, without a panic or a signal.
+    pub fn assert_bounded(&self) {
+        assert!(
+            self.wall <= MAX_WALL,
+            "took {:?} (bound {MAX_WALL:?}): {self:?}",
+            self.wall
+        );
+        assert!(
+            self.peak_rss_kb <= MAX_RSS_KB,
+            "peak RSS {} kB (bound {MAX_RSS_KB} kB): {self:?}",
+            self.peak_rss_kb
+        );
+        assert!(
+            self.code.is_some_and(|c| c != 101) && !self.stderr.contains("panicked"),
+            "crashed: {self:?}"
+        );
+    }
+}
