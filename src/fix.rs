@@ -4,9 +4,9 @@
 //! Applying follows ruff's policy: identical edits are applied once (an anchor edited for every
 //! alias that uses it), a fix that overlaps an accepted one is skipped and retried after the
 //! text is re-linted, and the loop stops when nothing is left to fix. A result that no longer
-//! loads, or whose YAML shape changed beyond the edits, is refused. Files are written
-//! atomically: a temporary file in the same directory, flushed to disk, then renamed over the
-//! original with its permissions.
+//! loads, or whose YAML shape changed beyond the edits, is refused. Files are identified by
+//! their canonical path and written all or nothing: a temporary file beside each, with the
+//! original's mode, owner and group, flushed to disk, and only then renamed over the originals.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -349,67 +349,240 @@ pub fn diff(outcome: &Outcome) -> String {
     out
 }
 
-/// Write every changed file, each atomically; on the first failure nothing more is written.
+/// Write every changed file, all or nothing. Each fixed text goes to a temporary file beside its
+/// target, created with the target's mode, given its owner and group, flushed to disk; only when
+/// every temporary is ready are they renamed over their targets. A failure before the renames
+/// removes the temporaries and leaves every file as it was; a rename that fails puts back the
+/// files already replaced.
 pub fn write(outcome: &Outcome) -> Result<(), LoadError> {
-    // Check everything first, so that a read-only file does not leave the project half fixed.
-    for (target, change) in &outcome.changes {
-        let path = &change.path;
-        let metadata = std::fs::metadata(target)
-            .map_err(|e| LoadError::in_file(path, format!("cannot write the fix: {e}")))?;
-        if metadata.permissions().readonly() {
+    replace_all(stage_all(outcome)?)
+}
+
+/// A temporary file for every changed file, or the first refusal (the temporaries made so far are
+/// removed as they are dropped).
+fn stage_all(outcome: &Outcome) -> Result<Vec<(Staged, &Change)>, LoadError> {
+    outcome
+        .changes
+        .iter()
+        .map(|(target, change)| {
+            let file = Staged::new(target, change.fixed.as_bytes()).map_err(|refusal| {
+                LoadError::in_file(
+                    &change.path,
+                    format!("{refusal}, so no file was changed{}", refusal.hint()),
+                )
+            })?;
+            Ok((file, change))
+        })
+        .collect()
+}
+
+/// Rename every temporary over its target; if one fails, put back the files already replaced.
+fn replace_all(mut staged: Vec<(Staged, &Change)>) -> Result<(), LoadError> {
+    for i in 0..staged.len() {
+        if let Err(e) = staged[i].0.rename() {
+            let unrestored: Vec<String> = staged[..i]
+                .iter()
+                .filter_map(|(file, change)| {
+                    let restored = Staged::new(&file.target, change.original.as_bytes())
+                        .map_err(|refusal| refusal.to_string())
+                        .and_then(|mut original| original.rename().map_err(|e| e.to_string()));
+                    restored
+                        .err()
+                        .map(|e| format!("{} ({e})", crate::source::display_path(&change.path)))
+                })
+                .collect();
+            let outcome = if unrestored.is_empty() {
+                "the files already replaced were put back, so no file was changed".to_string()
+            } else {
+                format!(
+                    "these files keep the fix and could not be put back: {}; restore them from version control",
+                    unrestored.join(", ")
+                )
+            };
             return Err(LoadError::in_file(
-                path,
-                "the file is read-only, so orion-lint did not fix it; make it writable or use --diff",
+                &staged[i].1.path,
+                format!("cannot replace the file with its fixed text ({e}); {outcome}"),
             ));
         }
-    }
-    for (target, change) in &outcome.changes {
-        // The canonical path: through a symbolic link to the file it names, keeping the link.
-        write_atomically(target, change.fixed.as_bytes(), |file, bytes| {
-            file.write_all(bytes)
-        })
-        .map_err(|e| {
-            LoadError::in_file(
-                &change.path,
-                format!("cannot write the fix, the file is unchanged: {e}"),
-            )
-        })?;
     }
     Ok(())
 }
 
-/// Replace `path` by `bytes` atomically: write a temporary file beside it with `write`, flush it
-/// to disk, give it the original's permissions, then rename it over the original. On any error
-/// the temporary file is removed and the original is untouched.
-pub fn write_atomically(
-    path: &Path,
-    bytes: &[u8],
-    write: impl FnOnce(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.orion-lint-{}.tmp", std::process::id()));
-    let permissions = std::fs::metadata(path)?.permissions();
-    let result = (|| {
+/// Why a file cannot be replaced.
+enum Refusal {
+    ReadOnly,
+    HardLinks(u64),
+    NotAFile,
+    /// A step that failed (`open the file for writing`) and why.
+    Io(&'static str, std::io::Error),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::ReadOnly => write!(f, "the file is read-only"),
+            Refusal::HardLinks(n) => write!(
+                f,
+                "the file has {n} hard links, which replacing it would split"
+            ),
+            Refusal::NotAFile => write!(f, "the file is no longer a regular file"),
+            Refusal::Io(step, e) => write!(f, "cannot {step} ({e})"),
+        }
+    }
+}
+
+impl Refusal {
+    /// What the user can do about it.
+    fn hint(&self) -> &'static str {
+        match self {
+            Refusal::ReadOnly => "; make it writable or use --diff",
+            Refusal::HardLinks(_) => {
+                "; apply `orion-lint --diff` by hand, or keep one file and make the other names symbolic links"
+            }
+            Refusal::Io(_, e) => match e.kind() {
+                std::io::ErrorKind::PermissionDenied => {
+                    "; check the permissions and attributes (`lsattr`) of the file and its directory, or use --diff"
+                }
+                std::io::ErrorKind::ReadOnlyFilesystem => {
+                    "; the file system is read-only: use --diff"
+                }
+                std::io::ErrorKind::StorageFull => "; free some disk space, or use --diff",
+                _ => "",
+            },
+            Refusal::NotAFile => "",
+        }
+    }
+}
+
+/// A closure turning an I/O error into the refusal of a step.
+fn failed(step: &'static str) -> impl FnOnce(std::io::Error) -> Refusal {
+    move |e| Refusal::Io(step, e)
+}
+
+/// A fixed text written to a temporary file beside its target, ready to be renamed over it.
+/// Dropped before the rename, it removes the temporary file.
+struct Staged {
+    target: PathBuf,
+    temporary: PathBuf,
+    renamed: bool,
+}
+
+impl Staged {
+    /// Write `bytes` to a temporary file that has everything of `target` but its content: the
+    /// mode from its creation on (a 0600 file's text is never readable by others), then the owner
+    /// and group. Refuses a target that the running user cannot open for writing (whatever the
+    /// mode bits say: `chattr +i`, a read-only mount) and one with several hard links.
+    fn new(target: &Path, bytes: &[u8]) -> Result<Staged, Refusal> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+        let metadata =
+            std::fs::symlink_metadata(target).map_err(failed("read the file's metadata"))?;
+        if !metadata.is_file() {
+            return Err(Refusal::NotAFile);
+        }
+        if metadata.permissions().readonly() {
+            return Err(Refusal::ReadOnly);
+        }
+        if metadata.nlink() > 1 {
+            return Err(Refusal::HardLinks(metadata.nlink()));
+        }
+        // Opening for writing (not truncating) is the test the kernel applies to the rename too.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(failed("open the file for writing"))?;
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let name = target.file_name().unwrap_or_default();
+        remove_stale_temporaries(dir, name);
+        let temporary = dir.join(temporary_name(name, std::process::id()));
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&temporary)?;
-        write(&mut file, bytes)?;
-        file.sync_all()?;
-        std::fs::set_permissions(&temporary, permissions)?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+            .mode(metadata.mode() & 0o777)
+            .open(&temporary)
+            .map_err(failed("create a temporary file beside it"))?;
+        let staged = Staged {
+            target: target.to_path_buf(),
+            temporary,
+            renamed: false,
+        };
+        file.write_all(bytes)
+            .map_err(failed("write the temporary file beside it"))?;
+        let created = file
+            .metadata()
+            .map_err(failed("read the temporary file's metadata"))?;
+        if (created.uid(), created.gid()) != (metadata.uid(), metadata.gid()) {
+            std::os::unix::fs::fchown(&file, Some(metadata.uid()), Some(metadata.gid()))
+                .map_err(failed("keep the file's owner and group"))?;
+        }
+        // After the owner: changing it clears the set-user-ID and set-group-ID bits.
+        file.set_permissions(std::fs::Permissions::from_mode(metadata.mode() & 0o7777))
+            .map_err(failed("keep the file's mode"))?;
+        file.sync_all()
+            .map_err(failed("write the temporary file beside it"))?;
+        Ok(staged)
     }
-    result
+
+    fn rename(&mut self) -> std::io::Result<()> {
+        std::fs::rename(&self.temporary, &self.target)?;
+        self.renamed = true;
+        // Make the rename itself durable; a file system that cannot sync a directory still has it.
+        if let Some(dir) = self.target.parent() {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// `.NAME.orion-lint-PID.tmp`: hidden, named after the file and the process writing it.
+fn temporary_name(name: &std::ffi::OsStr, pid: u32) -> std::ffi::OsString {
+    let mut temporary = temporary_prefix(name);
+    temporary.push(format!("{pid}.tmp"));
+    temporary
+}
+
+fn temporary_prefix(name: &std::ffi::OsStr) -> std::ffi::OsString {
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".orion-lint-");
+    prefix
+}
+
+/// Remove the temporary files of `name` that a killed run left in `dir`: those of a process that
+/// is gone (or of this process's PID, reused: it has written none yet).
+fn remove_stale_temporaries(dir: &Path, name: &std::ffi::OsStr) {
+    use std::os::unix::ffi::OsStrExt;
+    // Without /proc there is no telling a live run from a dead one: leave them.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = temporary_prefix(name);
+    for entry in entries.flatten() {
+        let pid = entry
+            .file_name()
+            .as_bytes()
+            .strip_prefix(prefix.as_bytes())
+            .and_then(|rest| rest.strip_suffix(b".tmp"))
+            .and_then(|pid| std::str::from_utf8(pid).ok()?.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        let alive = pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists();
+        if !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -484,32 +657,101 @@ mod tests {
         assert!(check_shape(&source, &apply_edits(text, &breaking), &breaking).is_err());
     }
 
+    /// An outcome changing `a: 1` to `a: 2` in each of `names` under `dir`.
+    fn outcome(dir: &Path, names: &[&str]) -> Outcome {
+        let mut outcome = Outcome::default();
+        for name in names {
+            let path = dir.join(name);
+            std::fs::write(&path, "a: 1\n").unwrap();
+            outcome.changes.insert(
+                path.canonicalize().unwrap(),
+                Change {
+                    path,
+                    original: "a: 1\n".into(),
+                    fixed: "a: 2\n".into(),
+                },
+            );
+        }
+        outcome
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
-    fn atomic_writes_keep_permissions_and_leave_no_trace_on_failure() {
+    fn staging_keeps_mode_and_leaves_the_original_until_the_rename() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
+        let outcome = outcome(dir.path(), &["compose.yaml"]);
         let path = dir.path().join("compose.yaml");
-        std::fs::write(&path, "a: 1\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomically(&path, b"a: 2\n", |f, b| f.write_all(b)).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 2\n");
+        let staged = stage_all(&outcome).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 1\n");
+        let temporary = &staged[0].0.temporary;
+        assert_eq!(std::fs::read_to_string(temporary).unwrap(), "a: 2\n");
         assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            std::fs::metadata(temporary).unwrap().permissions().mode() & 0o7777,
             0o640
         );
-        let failing = write_atomically(&path, b"a: 3\n", |f, b| {
-            f.write_all(&b[..2])?;
-            Err(std::io::Error::new(
-                std::io::ErrorKind::StorageFull,
-                "disk full",
-            ))
-        });
-        assert!(failing.is_err());
+        drop(staged);
+        assert_eq!(
+            names(dir.path()),
+            ["compose.yaml"],
+            "the temporary is removed"
+        );
+        write(&outcome).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 2\n");
         assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary file left"
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
+        assert_eq!(names(dir.path()), ["compose.yaml"]);
+    }
+
+    #[test]
+    fn a_failed_rename_puts_back_the_files_already_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let outcome = outcome(dir.path(), &["a.yml", "b.yml", "c.yml"]);
+        let staged = stage_all(&outcome).unwrap();
+        // The second rename fails: its temporary is gone.
+        std::fs::remove_file(&staged[1].0.temporary).unwrap();
+        let error = replace_all(staged).unwrap_err();
+        assert!(error.message.contains("put back"), "{}", error.message);
+        for name in ["a.yml", "b.yml", "c.yml"] {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(name)).unwrap(),
+                "a: 1\n",
+                "{name}"
+            );
+        }
+        assert_eq!(names(dir.path()), ["a.yml", "b.yml", "c.yml"]);
+    }
+
+    #[test]
+    fn only_stale_temporaries_of_the_file_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = std::ffi::OsStr::new("compose.yaml");
+        let live = temporary_name(name, 1); // init is always alive
+        let dead = temporary_name(name, u32::MAX);
+        let other = temporary_name(std::ffi::OsStr::new("other.yaml"), u32::MAX);
+        for file in [&live, &dead, &other] {
+            std::fs::write(dir.path().join(file), "").unwrap();
+        }
+        std::fs::write(dir.path().join(".compose.yaml.orion-lint-x.tmp"), "").unwrap();
+        remove_stale_temporaries(dir.path(), name);
+        assert_eq!(
+            names(dir.path()),
+            [
+                ".compose.yaml.orion-lint-1.tmp",
+                ".compose.yaml.orion-lint-x.tmp",
+                ".other.yaml.orion-lint-4294967295.tmp"
+            ]
         );
     }
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 // ---- Writes (`--fix`): all or nothing, one identity per file, metadata kept ----
 
@@ -28,6 +30,106 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     files.sort();
     files
+}
+
+/// A project whose safe fixes change three files: `.env`, `compose.yaml` and
+/// `redis/redis.conf` (written in that order).
+fn three_file_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:
+  cache:
+    image: redis:7-alpine
+    command: redis-server --maxmemory 300mb
+    mem_limit: 256m
+  queue:
+    image: redis:7-alpine
+    command: redis-server --maxmemory ${QUEUE_MAXMEMORY}
+    mem_limit: 256m
+  store:
+    image: redis:7-alpine
+    command: redis-server /usr/local/etc/redis/redis.conf
+    volumes:
+      - ./redis/redis.conf:/usr/local/etc/redis/redis.conf:ro
+    mem_limit: 256m
+",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), "QUEUE_MAXMEMORY=300mb\n").unwrap();
+    std::fs::create_dir(dir.path().join("redis")).unwrap();
+    std::fs::write(
+        dir.path().join("redis/redis.conf"),
+        "maxmemory 300mb\nmaxmemory-policy allkeys-lru\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// `chattr +i` on a path for one test, undone when dropped so that the directory can be removed.
+/// Mode bits do not stop root; the immutable attribute does.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Option<Immutable> {
+        let chattr = |flag: &str, path: &Path| {
+            Command::new("chattr")
+                .arg(flag)
+                .arg(path)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if chattr("+i", path) {
+            return Some(Immutable(path.to_path_buf()));
+        }
+        common::require(
+            "chattr +i (root with CAP_LINUX_IMMUTABLE, on a file system with attributes)",
+            None,
+            "run the tests as root on ext4 or tmpfs, as CI does",
+        );
+        None
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+/// `--fix` in `dir` failed cleanly: exit 2 within the bounds, a message naming `file`, and every
+/// byte of the directory as it was (no temporary file left).
+fn assert_fix_refused(dir: &Path, file: &str, why: &str) {
+    let before = snapshot(dir);
+    let run = common::run_bounded(dir, &["--fix", "--color", "never"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert_eq!(snapshot(dir), before, "every file is untouched: {run:?}");
+    let message = common::one_line(&run.stderr);
+    assert!(
+        message.contains(file) && message.contains(why),
+        "the message names {file} and says {why:?}: {message}"
+    );
+}
+
+#[test]
+fn writes_a_fix_over_three_files_is_all_or_nothing() {
+    for failing in ["redis/redis.conf", "compose.yaml", ".env"] {
+        let dir = three_file_project();
+        let Some(_guard) = Immutable::set(&dir.path().join(failing)) else {
+            return;
+        };
+        assert_fix_refused(dir.path(), failing, "so no file was changed");
+    }
+}
+
+#[test]
+fn writes_a_directory_refusing_the_temporary_leaves_every_file_untouched() {
+    let dir = three_file_project();
+    let Some(_guard) = Immutable::set(&dir.path().join("redis")) else {
+        return;
+    };
+    assert_fix_refused(dir.path(), "redis/redis.conf", "so no file was changed");
 }
 
 #[test]
@@ -83,5 +185,134 @@ fn writes_one_file_through_two_paths_gets_one_coherent_edit() {
         snapshot(dir.path()),
         fixed,
         "a second --fix changes nothing"
+    );
+}
+
+#[test]
+fn writes_keep_owner_group_and_mode() {
+    if !common::is_root() {
+        common::require(
+            "root (to give a file another owner)",
+            None,
+            "run the tests as root, as CI does",
+        );
+        return;
+    }
+    let dir = three_file_project();
+    let conf = dir.path().join("redis/redis.conf");
+    std::os::unix::fs::chown(&conf, Some(1234), Some(5678)).unwrap();
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let env = dir.path().join(".env");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = common::run_bounded(dir.path(), &["--fix", "--color", "never"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let meta = std::fs::metadata(&conf).unwrap();
+    assert!(std::fs::read_to_string(&conf).unwrap().contains("192mb"));
+    assert_eq!(
+        (meta.uid(), meta.gid()),
+        (1234, 5678),
+        "owner and group kept"
+    );
+    assert_eq!(meta.mode() & 0o7777, 0o640);
+    assert_eq!(
+        std::fs::metadata(&env).unwrap().mode() & 0o7777,
+        0o600,
+        "mode kept"
+    );
+}
+
+#[test]
+fn writes_the_temporary_is_created_with_the_originals_mode() {
+    let Some(strace) = common::require(
+        "strace",
+        common::find_on_path("strace").or_else(|| {
+            Path::new("/usr/bin/strace")
+                .is_file()
+                .then(|| "/usr/bin/strace".into())
+        }),
+        "`apt-get install strace`",
+    ) else {
+        return;
+    };
+    let dir = three_file_project();
+    let env = dir.path().join(".env");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let trace = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new(strace)
+        .args(["-f", "-e", "trace=open,openat,creat", "-o"])
+        .arg(trace.path())
+        .arg(env!("CARGO_BIN_EXE_orion-lint"))
+        .arg("--fix")
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let trace = std::fs::read_to_string(trace.path()).unwrap();
+    let created: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains(".env.orion-lint-") && l.contains("O_CREAT"))
+        .collect();
+    assert_eq!(created.len(), 1, "one temporary for .env:\n{trace}");
+    assert!(
+        created[0].contains(", 0600)"),
+        "the temporary of a 0600 file is created 0600, never readable by others: {}",
+        created[0]
+    );
+}
+
+#[test]
+fn writes_a_file_with_several_hard_links_is_refused() {
+    let dir = three_file_project();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::hard_link(
+        dir.path().join("redis/redis.conf"),
+        elsewhere.path().join("redis.conf"),
+    )
+    .unwrap();
+    assert_fix_refused(dir.path(), "redis/redis.conf", "hard links");
+    assert_eq!(
+        std::fs::metadata(dir.path().join("redis/redis.conf"))
+            .unwrap()
+            .nlink(),
+        2,
+        "the links are kept"
+    );
+}
+
+#[test]
+fn writes_stale_temporaries_of_a_killed_run_are_removed() {
+    let dir = three_file_project();
+    // A PID that is never alive: pid_max itself (PIDs are below it).
+    let dead = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .map_or(4_194_304, |s| s.trim().parse::<u32>().unwrap_or(4_194_304));
+    let stale = dir
+        .path()
+        .join(format!("redis/.redis.conf.orion-lint-{dead}.tmp"));
+    std::fs::write(&stale, "maxmemory 1").unwrap();
+    // Not orion-lint's temporary, or not of a file it writes: left alone.
+    let other = dir
+        .path()
+        .join(format!("redis/.notes.orion-lint-{dead}.tmp"));
+    std::fs::write(&other, "mine").unwrap();
+    let run = common::run_bounded(dir.path(), &["--fix", "--color", "never"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!stale.exists(), "the stale temporary is removed");
+    assert!(
+        other.exists(),
+        "another file's temporary is not ours to remove"
+    );
+    let names: Vec<PathBuf> = snapshot(dir.path()).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        names,
+        [
+            ".env",
+            "compose.yaml",
+            &format!("redis/.notes.orion-lint-{dead}.tmp"),
+            "redis/redis.conf"
+        ]
+        .map(PathBuf::from),
     );
 }

@@ -560,3 +560,12 @@ impl Bounded {
         );
     }
 }
+
+/// Human output as one line: words joined by single spaces, without the `│` frame that wrapping
+/// adds, so that a test can look for a phrase wherever the line breaks fall.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
