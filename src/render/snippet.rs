@@ -56,7 +56,9 @@ fn secrets_in_line(line: &str) -> Vec<Range<usize>> {
         match bytes.get(j) {
             Some(b'=') => j += 1,
             Some(b':') if matches!(bytes.get(j + 1), None | Some(b' ' | b'\t')) => j += 1,
-            Some(b' ' | b'\t') => {}
+            // `requirepass value` (redis.conf, `--requirepass value`); other keys need `:` or `=`.
+            Some(b' ' | b'\t')
+                if ["requirepass", "masterauth"].contains(&key.to_ascii_lowercase().as_str()) => {}
             _ => continue,
         }
         while matches!(bytes.get(j), Some(b' ' | b'\t')) {
@@ -264,6 +266,10 @@ mod tests {
             "url: postgresql://user:**@db/x"
         );
         assert_eq!(mask("mem_limit: 512m\n"), "mem_limit: 512m\n");
+        assert_eq!(
+            mask("--maxmemory-policy allkeys-lru --save x"),
+            "--maxmemory-policy allkeys-lru --save x"
+        );
         assert_eq!(mask("  keycloak:\n"), "  keycloak:\n");
         assert_eq!(
             mask("  <<: *auth\n  AUTH: *a\n"),

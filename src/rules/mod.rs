@@ -139,6 +139,15 @@ fn hidden_value(cx: &Context, node: &Node) -> Option<String> {
         .then(|| describe_hidden(cx, &substitution.variables, chars))
 }
 
+/// A finding on a hidden value, placed at the `${...}` that uses it rather than on the `.env`
+/// line that holds it (a snippet there would show the value); a suppression comment on that line
+/// still covers it.
+fn at_written(mut diagnostic: Diagnostic, node: &Node) -> Diagnostic {
+    diagnostic.uses.push(node.edit_span().clone());
+    diagnostic.uses.extend(node.via.iter().cloned());
+    diagnostic
+}
+
 /// A value as written, before interpolation: `${API_MEM}`.
 fn written_form(node: &Node) -> &str {
     node.substitution()
