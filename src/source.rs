@@ -87,7 +87,12 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
+        // A byte order mark is not part of the first line's text: editors do not count it.
+        let start = match line {
+            0 if self.text.starts_with('\u{feff}') => '\u{feff}'.len_utf8(),
+            _ => self.line_starts[line],
+        };
+        let offset = offset.max(start);
         let column = self.text[start..floor_char_boundary(&self.text, offset)]
             .chars()
             .count()
@@ -197,6 +202,13 @@ mod tests {
         // "çé" is four bytes: the colon is the third character.
         assert_eq!(f.line_col(7), LineCol { line: 2, column: 3 });
         assert_eq!(f.line_col(100), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let f = SourceFile::new("a.yml".into(), "\u{feff}ab: c\n");
+        assert_eq!(f.line_col(3), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(7), LineCol { line: 1, column: 5 });
     }
 
     #[test]

@@ -74,6 +74,10 @@ pub struct Substitution {
     /// Parts of the value copied character for character from a file (the template's literal
     /// text, a default, a `.env` value), so that a word inside the value can be located.
     pub pieces: Vec<(std::ops::Range<usize>, Span)>,
+    /// The variables whose values are part of the text, with the `.env` value each comes from
+    /// (`None`: the process environment). Their text is not shown unless it is a valid value of
+    /// its field: the environment of a CI job holds its tokens.
+    pub variables: Vec<(String, Option<Span>)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -47,6 +47,9 @@ pub struct Interpolated {
     /// Variables that were unset (or empty, for `:`-forms) and had no default: Compose uses an
     /// empty string, so the value is not what the author meant. `${VAR:?message}` lands here too.
     pub unset: Vec<String>,
+    /// The variables whose values are part of `text`, with where each was set (a `.env` line;
+    /// `None` for the process environment).
+    pub variables: Vec<(String, Option<Span>)>,
 }
 
 impl Interpolated {
@@ -78,6 +81,7 @@ pub fn interpolate<'v>(
         origin: Origin::Literal,
         pieces: Vec::new(),
         unset: Vec::new(),
+        variables: Vec::new(),
     };
     let pieces = expand(template, 0, lookup, &mut out)?;
     out.origin = match pieces.as_slice() {
@@ -233,6 +237,8 @@ fn substitute<'v>(
                 start..out.text.len(),
                 Source::Variable(variable.span.clone()),
             ));
+            out.variables
+                .push((name.to_string(), variable.span.clone()));
             Origin::Variable {
                 name: name.to_string(),
                 span: variable.span.clone(),

@@ -634,6 +634,7 @@ fn substitute(
             description,
             unset: result.unset,
             pieces,
+            variables: result.variables,
         },
     ))
 }

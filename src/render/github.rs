@@ -26,7 +26,9 @@ pub struct Github;
 
 /// Escape a command's message as the runner expects.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    // The runner unescapes only `%`, CR and LF: other control characters are shown escaped.
+    super::snippet::escape_controls(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -12,6 +12,8 @@ use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::lint::Report;
 use crate::source::{FileId, SourceMap};
 
+use super::snippet::{View, escape_controls};
+
 use super::Renderer;
 
 pub struct Human {
@@ -110,13 +112,14 @@ struct MietteReport {
 
 impl MietteReport {
     fn from_diagnostic(diagnostic: &Diagnostic, sources: &SourceMap) -> Self {
-        let (labels, related) = snippets(&diagnostic.primary, &diagnostic.secondary, sources);
+        let (source, labels, related) =
+            snippets(&diagnostic.primary, &diagnostic.secondary, sources);
         MietteReport {
-            message: diagnostic.message.clone(),
+            message: escape_controls(&diagnostic.message),
             code: Some(diagnostic.rule.to_string()),
             severity: miette_severity(diagnostic.severity),
-            help: diagnostic.help.clone(),
-            source: Some(named_source(sources, diagnostic.primary.span.file)),
+            help: diagnostic.help.as_deref().map(escape_controls),
+            source: Some(source),
             labels,
             related,
         }
@@ -129,7 +132,7 @@ impl MietteReport {
                 None => error.message.clone(),
             };
             return MietteReport {
-                message,
+                message: escape_controls(&message),
                 code: None,
                 severity: miette::Severity::Error,
                 help: None,
@@ -142,20 +145,20 @@ impl MietteReport {
             span: span.clone(),
             message: "here".to_string(),
         };
-        let (labels, related) = snippets(&primary, &error.related, sources);
+        let (source, labels, related) = snippets(&primary, &error.related, sources);
         let location = sources.get(span.file).line_col(span.range.start);
         MietteReport {
-            message: format!(
+            message: escape_controls(&format!(
                 "{}:{}:{}: {}",
                 sources.get(span.file).display_path(),
                 location.line,
                 location.column,
                 error.message
-            ),
+            )),
             code: None,
             severity: miette::Severity::Error,
             help: None,
-            source: Some(named_source(sources, span.file)),
+            source: Some(source),
             labels,
             related,
         }
@@ -167,18 +170,17 @@ fn snippets(
     primary: &Label,
     secondary: &[Label],
     sources: &SourceMap,
-) -> (Vec<LabeledSpan>, Vec<MietteReport>) {
+) -> (Snippets, Vec<LabeledSpan>, Vec<MietteReport>) {
     let main = primary.span.file;
+    let in_main: Vec<&Label> = std::iter::once(primary)
+        .chain(secondary.iter().filter(|l| l.span.file == main))
+        .collect();
+    let source = Snippets::new(sources, main, &in_main);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(primary.message.clone()),
-        primary.span.range.clone(),
+        Some(escape_controls(&primary.message)),
+        source.view.range(&primary.span.range),
     )];
-    labels.extend(
-        secondary
-            .iter()
-            .filter(|l| l.span.file == main)
-            .map(to_span),
-    );
+    labels.extend(in_main[1..].iter().map(|l| source.label(l)));
     let mut files: Vec<FileId> = Vec::new();
     for label in secondary.iter().filter(|l| l.span.file != main) {
         if !files.contains(&label.span.file) {
@@ -187,41 +189,52 @@ fn snippets(
     }
     let related = files
         .into_iter()
-        .map(|file| MietteReport {
-            message: format!("in {}", sources.get(file).display_path()),
-            code: None,
-            severity: miette::Severity::Advice,
-            help: None,
-            source: Some(named_source(sources, file)),
-            labels: secondary
-                .iter()
-                .filter(|l| l.span.file == file)
-                .map(to_span)
-                .collect(),
-            related: Vec::new(),
+        .map(|file| {
+            let in_file: Vec<&Label> = secondary.iter().filter(|l| l.span.file == file).collect();
+            let source = Snippets::new(sources, file, &in_file);
+            MietteReport {
+                message: format!("in {}", escape_controls(&sources.get(file).display_path())),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                labels: in_file.iter().map(|l| source.label(l)).collect(),
+                source: Some(source),
+                related: Vec::new(),
+            }
         })
         .collect();
-    (labels, related)
+    (source, labels, related)
 }
 
-fn to_span(label: &Label) -> LabeledSpan {
-    LabeledSpan::new_with_span(Some(label.message.clone()), label.span.range.clone())
-}
-
-fn named_source(sources: &SourceMap, file: FileId) -> Snippets {
-    let source = sources.get(file);
-    Snippets {
-        name: source.display_path(),
-        text: source.text.clone(),
-    }
-}
-
-/// A file for miette. It corrects miette 7.6's line count of a snippet (it counts from the top of
-/// the file), without which miette merges every label of a report into one long snippet instead
-/// of showing the lines around each.
+/// A file for miette: the lines around the labels as [`View`] shows them (secrets masked,
+/// control characters escaped, long lines clipped). Its spans are in the view; lines and columns
+/// in snippet headers are those of the file, as in every other format. It also corrects miette
+/// 7.6's line count of a snippet (it counts from the top of the file), without which miette
+/// merges every label of a report into one long snippet instead of showing the lines around
+/// each.
 struct Snippets {
     name: String,
+    view: View,
     text: Arc<str>,
+}
+
+impl Snippets {
+    fn new(sources: &SourceMap, file: FileId, labels: &[&Label]) -> Self {
+        let source = sources.get(file);
+        let ranges: Vec<_> = labels.iter().map(|l| l.span.range.clone()).collect();
+        Snippets {
+            name: escape_controls(&source.display_path()),
+            view: View::new(&source.text, &ranges),
+            text: source.text.clone(),
+        }
+    }
+
+    fn label(&self, label: &Label) -> LabeledSpan {
+        LabeledSpan::new_with_span(
+            Some(escape_controls(&label.message)),
+            self.view.range(&label.span.range),
+        )
+    }
 }
 
 impl miette::SourceCode for Snippets {
@@ -232,17 +245,27 @@ impl miette::SourceCode for Snippets {
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let contents =
-            self.text
+            self.view
+                .text
                 .as_bytes()
                 .read_span(span, context_lines_before, context_lines_after)?;
         let line_count = contents.line_count().saturating_sub(contents.line()).max(1);
+        // Columns count characters of the file, as in the messages (not bytes, as miette does).
+        let offset = self.view.file_offset(contents.span().offset());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let before = &self.text[line_start..offset];
+        let before = match line_start {
+            0 => before.strip_prefix('\u{feff}').unwrap_or(before),
+            _ => before,
+        };
+        let column = before.chars().count();
         Ok(Box::new(
             miette::MietteSpanContents::new_named(
                 self.name.clone(),
                 contents.data(),
                 *contents.span(),
                 contents.line(),
-                contents.column(),
+                column,
                 line_count,
             )
             .with_language("yaml"),

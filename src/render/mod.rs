@@ -7,6 +7,7 @@ mod human;
 mod json;
 mod rdjson;
 mod sarif;
+mod snippet;
 
 use std::io::{self, Write};
 

@@ -398,17 +398,29 @@ fn region(file: &SourceFile, range: Range<usize>) -> Region {
     }
 }
 
+/// The text of `range` with the secrets of its lines masked (a secret is found by its key,
+/// which may be outside the range).
+fn masked_lines(file: &SourceFile, range: Range<usize>) -> String {
+    let lines = file.line_range(file.line_col(range.start).line).start
+        ..file
+            .line_range(file.line_col(range.end).line)
+            .end
+            .max(range.end);
+    let masked = super::snippet::masked(&file.text[lines.clone()]);
+    masked[range.start - lines.start..range.end - lines.start].to_string()
+}
+
 fn physical_location(span: &Span, sources: &SourceMap) -> PhysicalLocation {
     let file = sources.get(span.file);
     let mut main = region(file, span.range.clone());
-    main.snippet = Some(Message::text(&file.text[span.range.clone()]));
+    main.snippet = Some(Message::text(masked_lines(file, span.range.clone())));
     // The whole lines around the region, when they say more than the region itself.
     let first = file.line_range(main.start_line);
     let last = file.line_range(main.end_line);
     let lines = first.start..last.end.max(span.range.end);
     let context_region = (lines != span.range).then(|| {
         let mut context = region(file, lines.clone());
-        context.snippet = Some(Message::text(&file.text[lines]));
+        context.snippet = Some(Message::text(super::snippet::masked(&file.text[lines])));
         context
     });
     PhysicalLocation {

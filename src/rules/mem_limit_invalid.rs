@@ -45,7 +45,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 )),
                 (Err(error), _) => Some((
                     "invalid memory value".to_string(),
-                    format!("`{name}: {value}` is not a valid memory value: {error}"),
+                    match super::hidden_value(cx, field.node) {
+                        Some(hidden) => format!(
+                            "`{name}: {}` is not a valid memory value: {hidden} is not a Compose byte value",
+                            super::written_form(field.node)
+                        ),
+                        None => format!("`{name}: {value}` is not a valid memory value: {error}"),
+                    },
                     "write a size such as `512m` or `1g` (b, k, m, g, t, p; 1024-based)"
                         .to_string(),
                 )),
@@ -72,10 +78,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some((label, message, help)) = problem else {
                 continue;
             };
-            let mut diagnostic = RULE
-                .on(field.node, label, message)
-                .with_service(&service.name)
-                .with_help(help);
+            // A hidden value is reported where it is used, not on the `.env` line that holds it.
+            let hidden = field.bytes.is_err() && super::hidden_value(cx, field.node).is_some();
+            let mut diagnostic = match hidden {
+                true => {
+                    super::at_written(RULE.at(field.node.span.clone(), label, message), field.node)
+                }
+                false => RULE.on(field.node, label, message),
+            }
+            .with_service(&service.name)
+            .with_help(help);
             // A byte count written as a YAML integer means the same as a string.
             if let (true, Some(Resolved::Int(_))) = (string_only, field.node.resolve()) {
                 let written = cx.sources.text(&field.node.span);

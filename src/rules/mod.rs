@@ -128,6 +128,114 @@ fn written<'a>(cx: &'a Context, node: &'a Node) -> &'a str {
     node.as_str().unwrap_or_else(|| cx.sources.text(&node.span))
 }
 
+/// Where a value that is not valid for its field came from, when its text must not be shown
+/// because it came from the environment or an env file (which hold a CI job's tokens):
+/// "the value of `API_MEM` (18 characters, from the process environment)". `None` when the
+/// value is written in the project's files and can be quoted.
+fn hidden_value(cx: &Context, node: &Node) -> Option<String> {
+    let substitution = node.substitution()?;
+    let chars = node.as_str().map_or(0, |t| t.chars().count());
+    (!substitution.variables.is_empty())
+        .then(|| describe_hidden(cx, &substitution.variables, chars))
+}
+
+/// A finding on a hidden value, placed at the `${...}` that uses it rather than on the `.env`
+/// line that holds it (a snippet there would show the value); a suppression comment on that line
+/// still covers it.
+fn at_written(mut diagnostic: Diagnostic, node: &Node) -> Diagnostic {
+    diagnostic.uses.push(node.edit_span().clone());
+    diagnostic.uses.extend(node.via.iter().cloned());
+    diagnostic
+}
+
+/// A value as written, before interpolation: `${API_MEM}`.
+fn written_form(node: &Node) -> &str {
+    node.substitution()
+        .map_or_else(|| node.as_str().unwrap_or_default(), |s| s.written.as_str())
+}
+
+/// [`hidden_value`] for a word read from a command line or a config file (a Redis directive, a
+/// PostgreSQL setting): hidden unless its text is written at `span` as it is, outside any
+/// variable's value.
+fn hidden_word(cx: &Context, span: &Span, value: &str) -> Option<String> {
+    let mut variables = Vec::new();
+    collect_variables(&cx.project.root, span, &mut variables);
+    let written = cx.sources.text(span);
+    let literal = written.trim_matches(['"', '\'']) == value;
+    let in_variable = variables.iter().any(|(_, set)| {
+        set.as_ref().is_some_and(|s| {
+            s.file == span.file
+                && s.range.start <= span.range.start
+                && span.range.end <= s.range.end
+        })
+    });
+    (!literal || in_variable).then(|| describe_hidden(cx, &variables, value.chars().count()))
+}
+
+/// The variables of the values that hold `span` or whose `.env` text holds it.
+fn collect_variables(node: &Node, span: &Span, out: &mut Vec<(String, Option<Span>)>) {
+    let contains = |outer: &Span| {
+        outer.file == span.file
+            && outer.range.start <= span.range.start
+            && span.range.end <= outer.range.end
+    };
+    match &node.value {
+        crate::yaml::Value::Scalar(_) => {
+            if let Some(substitution) = node.substitution() {
+                let holds = contains(&node.span)
+                    || substitution
+                        .variables
+                        .iter()
+                        .any(|(_, s)| s.as_ref().is_some_and(contains));
+                if holds {
+                    out.extend(substitution.variables.iter().cloned());
+                }
+            }
+        }
+        crate::yaml::Value::Seq(items) => {
+            items.iter().for_each(|n| collect_variables(n, span, out))
+        }
+        crate::yaml::Value::Map(entries) => entries
+            .iter()
+            .for_each(|e| collect_variables(&e.value, span, out)),
+    }
+}
+
+/// "the value of `API_MEM` (18 characters, from the process environment)".
+fn describe_hidden(cx: &Context, variables: &[(String, Option<Span>)], chars: usize) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let mut origins: Vec<String> = Vec::new();
+    for (name, set) in variables {
+        let name = format!("`{name}`");
+        if !names.contains(&name) {
+            names.push(name);
+        }
+        let origin = match set {
+            Some(span) => {
+                let file = cx.sources.get(span.file);
+                format!(
+                    "set in {} line {}",
+                    file.display_path(),
+                    file.line_col(span.range.start).line
+                )
+            }
+            None => "from the process environment".to_string(),
+        };
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    let plural = if chars == 1 { "" } else { "s" };
+    match names.as_slice() {
+        [] => format!("an interpolated value ({chars} character{plural})"),
+        _ => format!(
+            "the value of {} ({chars} character{plural}, {})",
+            names.join(", "),
+            origins.join(", ")
+        ),
+    }
+}
+
 /// Redis reads `k`, `m` and `g` as powers of 1000 where Compose reads powers of 1024: say so when
 /// a value uses them.
 fn redis_unit_note(value: &str) -> &'static str {

@@ -35,10 +35,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .at(
                     setting.span.clone(),
                     "PostgreSQL refuses this value",
-                    format!(
-                        "PostgreSQL refuses to start with `{}={}`: {error}",
-                        setting.name, setting.value
-                    ),
+                    match super::hidden_word(cx, &setting.span, &setting.value) {
+                        Some(hidden) => format!(
+                            "PostgreSQL refuses to start with this `{}`: {hidden} is not a PostgreSQL memory value",
+                            setting.name
+                        ),
+                        None => format!(
+                            "PostgreSQL refuses to start with `{}={}`: {error}",
+                            setting.name, setting.value
+                        ),
+                    },
                 )
                 .with_service(&service.name)
                 .with_help(help);

@@ -32,10 +32,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 RULE.at(
                     directive.span.clone(),
                     "Redis refuses this value",
-                    format!(
-                        "Redis refuses to start with `maxmemory {}`: {error}",
-                        directive.value
-                    ),
+                    match super::hidden_word(cx, &directive.span, &directive.value) {
+                        Some(hidden) => format!(
+                            "Redis refuses to start with this `maxmemory`: {hidden} is not a Redis memory value"
+                        ),
+                        None => format!(
+                            "Redis refuses to start with `maxmemory {}`: {error}",
+                            directive.value
+                        ),
+                    },
                 )
                 .with_service(&service.name)
                 .with_help("write an integer with a unit, e.g. `256mb`"),
@@ -51,10 +56,15 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     RULE.at(
                         policy.span.clone(),
                         "unknown policy",
-                        format!(
-                            "Redis refuses to start with `maxmemory-policy {}`: no such policy",
-                            policy.value
-                        ),
+                        match super::hidden_word(cx, &policy.span, &policy.value) {
+                            Some(hidden) => format!(
+                                "Redis refuses to start with this `maxmemory-policy`: {hidden} is not a policy"
+                            ),
+                            None => format!(
+                                "Redis refuses to start with `maxmemory-policy {}`: no such policy",
+                                policy.value
+                            ),
+                        },
                     )
                     .with_service(&service.name)
                     .with_help(hint),

@@ -491,6 +491,11 @@ pub const MAX_RSS_KB: u64 = 200 * 1024;
 /// Run orion-lint in `dir` with `args` (empty environment, as [`orion`]), polling its peak
 /// memory, and kill it after five times [`MAX_WALL`] so that a hang fails instead of blocking.
 pub fn run_bounded(dir: &Path, args: &[&str]) -> Bounded {
+    run_bounded_with_env(dir, args, &[])
+}
+
+/// [`run_bounded`] with these variables in its environment.
+pub fn run_bounded_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Bounded {
     use std::io::Read;
     use std::process::Stdio;
     let start = std::time::Instant::now();
@@ -499,6 +504,7 @@ pub fn run_bounded(dir: &Path, args: &[&str]) -> Bounded {
         .current_dir(dir)
         .env_clear()
         .env("COLUMNS", "100")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
