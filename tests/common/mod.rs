@@ -469,3 +469,101 @@ pub fn rdformat_validate(script: &Path, files: &[PathBuf]) -> (serde_json::Value
     });
     (report, output.status.success())
 }
+
+// ---- Hostile input: a run must answer in bounded time and memory (tests/hostile.rs) ----
+
+/// How a run of the binary went, measured from outside.
+#[derive(Debug)]
+pub struct BoundedRun {
+    /// `None` when the run was killed (at a bound, or by a signal).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Why the run was killed: it passed the time or the memory bound.
+    pub killed: Option<&'static str>,
+    pub elapsed: std::time::Duration,
+    /// The peak resident set size seen (`VmHWM` of `/proc/<pid>/status`), in KiB.
+    pub peak_rss_kib: u64,
+}
+
+impl BoundedRun {
+    /// Panic unless the run stayed within its bounds and did not panic.
+    pub fn assert_bounded(&self) -> &Self {
+        assert!(self.killed.is_none(), "killed: {self:#?}");
+        assert_ne!(self.code, Some(101), "panicked: {self:#?}");
+        assert!(!self.stderr.contains("panicked"), "panicked: {self:#?}");
+        self
+    }
+}
+
+/// Run the orion-lint binary like [`orion`] (empty environment but `env`) in `dir`, with its
+/// stdin an open pipe that never delivers (so reading `/dev/stdin` would block). The run is
+/// killed when it passes `seconds` or `mib` of peak memory, sampled every few milliseconds, so
+/// that a hang or a blow-up fails the test instead of the machine.
+pub fn run_bounded(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    seconds: f64,
+    mib: u64,
+) -> BoundedRun {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let start = Instant::now();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("orion-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("COLUMNS", "100")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_rss_kib = 0;
+    let mut killed = None;
+    let status = loop {
+        if let Ok(status) = fs::read_to_string(&status_file) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+            peak_rss_kib = peak_rss_kib.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed().as_secs_f64() > seconds {
+            killed = Some("no answer within the time bound");
+        } else if peak_rss_kib > mib * 1024 {
+            killed = Some("more memory than the bound");
+        }
+        if killed.is_some() {
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = start.elapsed();
+    drop(child.stdin.take());
+    BoundedRun {
+        code: status.code(),
+        stdout: stdout.join().expect("drain stdout"),
+        stderr: stderr.join().expect("drain stderr"),
+        killed,
+        elapsed,
+        peak_rss_kib,
+    }
+}
