@@ -329,10 +329,25 @@ fn boundary_fifos_and_devices_do_not_hang_or_blow_up() {
             format!("{head}{extra}")
         );
     }
-    // A compose file that is a FIFO, named on the command line.
+    // A compose file that is a FIFO, named on the command line or found in a directory.
     let run = sandbox.run(&["pipe.yml"]);
     assert_eq!(run.code, Some(2), "{}", output(&run));
     assert!(output(&run).contains("pipe.yml"), "{}", output(&run));
+    fs::remove_file(sandbox.repo().join("compose.yaml")).expect("rm");
+    sandbox.fifo("repo/docker-compose.yml");
+    let run = sandbox.run(&["."]);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "a FIFO is not skipped silently: {}",
+        output(&run)
+    );
+    assert!(
+        output(&run).contains("docker-compose.yml"),
+        "{}",
+        output(&run)
+    );
+    assert!(output(&run).contains("FIFO"), "{}", output(&run));
     let run = sandbox.run(&["-f", "/dev/zero"]);
     assert_eq!(run.code, Some(2), "{}", output(&run));
 }
