@@ -91,6 +91,11 @@ struct ProjectArgs {
     /// Variables for interpolation, read instead of the project's `.env` (repeatable).
     #[arg(long = "env-file", value_name = "FILE")]
     env_files: Vec<PathBuf>,
+
+    /// Let the project read this file, or the files under this directory, outside its
+    /// repository (repeatable): a host's own configs. Never written; never /proc, /sys or /dev.
+    #[arg(long = "allow-outside", value_name = "PATH")]
+    allow_outside: Vec<PathBuf>,
 }
 
 impl ProjectArgs {
@@ -118,6 +123,7 @@ impl ProjectArgs {
         LoadOptions {
             environment: std::env::vars().collect(),
             env_files: self.env_files.clone(),
+            allow_outside: self.allow_outside.clone(),
         }
     }
 

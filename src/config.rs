@@ -1,8 +1,8 @@
 //! `orion-lint.toml`: settings shared by the compose files of a repository.
 //!
 //! The file that applies to a project is the first `orion-lint.toml` found in the project
-//! directory (the directory of its first compose file) or its parents, stopping at the repository
-//! root (a directory containing `.git`) or the filesystem root. It takes the keys of the
+//! directory (the directory of its first compose file) or its parents, up to the repository root
+//! (see [`crate::access`]: the nearest directory containing `.git`, else the project directory). It takes the keys of the
 //! `x-orion-lint` block; a compose file's own block and the command line win over it.
 //!
 //! The file is read as a tree of [`Node`]s with spans in the TOML text, so that the settings code
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::access::{Boundary, Named};
 use crate::compose::{self, LoadError};
 use crate::source::{FileId, SourceMap, Span};
 use crate::yaml::{Entry, Node, Scalar, Style, Value};
@@ -38,31 +39,33 @@ pub struct Config {
     pub root: Node,
 }
 
-/// The `orion-lint.toml` that applies to compose files in `dir`, if any. The path is relative to
-/// the working directory when `dir` is relative and the file is under the working directory.
-pub fn find(dir: &Path) -> Option<PathBuf> {
+/// The `orion-lint.toml` that applies to compose files in `dir`, if any: never one above the
+/// repository root. The path is relative to the working directory when `dir` is relative and the
+/// file is under the working directory.
+pub fn find(dir: &Path, boundary: &Boundary) -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
-    let absolute = compose::mounts::normalize(&cwd.join(dir));
-    let mut current = absolute.as_path();
-    loop {
-        let candidate = current.join(FILE_NAME);
-        if candidate.is_file() {
-            return Some(match candidate.strip_prefix(&cwd) {
-                Ok(relative) if dir.is_relative() => relative.to_path_buf(),
-                _ => candidate,
-            });
-        }
-        if current.join(".git").exists() {
-            return None;
-        }
-        current = current.parent()?;
-    }
+    let absolute =
+        std::fs::canonicalize(dir).unwrap_or_else(|_| compose::mounts::normalize(&cwd.join(dir)));
+    absolute
+        .ancestors()
+        .take_while(|d| d.starts_with(boundary.root()))
+        .map(|d| d.join(FILE_NAME))
+        // `exists`: a FIFO or a link out of the repository is found, and refused when read.
+        .find(|candidate| candidate.exists())
+        .map(|candidate| match candidate.strip_prefix(&cwd) {
+            Ok(relative) if dir.is_relative() => relative.to_path_buf(),
+            _ => candidate,
+        })
 }
 
 /// Read and check `orion-lint.toml`: TOML syntax and the top-level keys. The values are checked
 /// where they are read (see [`crate::settings`]), against the same rules as `x-orion-lint`.
-pub fn load(path: &Path, sources: &mut SourceMap) -> Result<Config, LoadError> {
-    let file = compose::read_source(path, sources)?;
+pub fn load(
+    path: &Path,
+    boundary: &Boundary,
+    sources: &mut SourceMap,
+) -> Result<Config, LoadError> {
+    let file = compose::read_source(path, boundary, Named::InRepository, sources)?;
     let text = sources.get(file).text.clone();
     let table = DeTable::parse(&text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
@@ -168,7 +171,7 @@ mod tests {
         let path = dir.join(FILE_NAME);
         std::fs::write(&path, text).unwrap();
         let mut sources = SourceMap::default();
-        let result = load(&path, &mut sources);
+        let result = load(&path, &Boundary::of_project(&path, &[]), &mut sources);
         std::fs::remove_dir_all(&dir).unwrap();
         (result, sources)
     }
@@ -249,13 +252,22 @@ mod tests {
         let deploy = repo.join("deploy/prod");
         std::fs::create_dir_all(&deploy).unwrap();
         std::fs::create_dir_all(repo.join(".git")).unwrap();
+        let boundary = Boundary::of_project(&deploy.join("compose.yaml"), &[]);
         // Outside the repository: never read.
         std::fs::write(root.join(FILE_NAME), "").unwrap();
-        assert_eq!(find(&deploy), None);
+        assert_eq!(find(&deploy, &boundary), None);
         std::fs::write(repo.join(FILE_NAME), "").unwrap();
-        assert_eq!(find(&deploy), Some(repo.join(FILE_NAME)));
+        assert_eq!(find(&deploy, &boundary), Some(repo.join(FILE_NAME)));
         std::fs::write(repo.join("deploy").join(FILE_NAME), "").unwrap();
-        assert_eq!(find(&deploy), Some(repo.join("deploy").join(FILE_NAME)));
+        assert_eq!(
+            find(&deploy, &boundary),
+            Some(repo.join("deploy").join(FILE_NAME))
+        );
+        // Without `.git`, the project directory is the repository.
+        std::fs::remove_dir_all(repo.join(".git")).unwrap();
+        std::fs::remove_file(repo.join("deploy").join(FILE_NAME)).unwrap();
+        let boundary = Boundary::of_project(&deploy.join("compose.yaml"), &[]);
+        assert_eq!(find(&deploy, &boundary), None);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::access::Boundary;
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::lint::{self, LoadedProject};
@@ -126,6 +127,38 @@ pub fn single(title: String, applicability: Applicability, edit: Edit) -> Fix {
         title,
         applicability,
         edits: vec![edit],
+    }
+}
+
+/// The file outside the repository that a fix would edit, if any: orion-lint never writes there
+/// (a mounted `/srv/redis.conf` read with `--allow-outside`, a compose file linked from outside).
+fn file_outside(fix: &Fix, boundary: &Boundary, sources: &SourceMap) -> Option<PathBuf> {
+    fix.edits
+        .iter()
+        .map(|e| &sources.get(e.span.file).path)
+        .find(|path| !boundary.may_write(path))
+        .cloned()
+}
+
+/// Take away the fixes that would write outside the repository, saying so in the finding.
+pub fn withhold_outside(diagnostics: &mut [Diagnostic], boundary: &Boundary, sources: &SourceMap) {
+    for diagnostic in diagnostics {
+        let Some(fix) = &diagnostic.fix else {
+            continue;
+        };
+        let Some(path) = file_outside(fix, boundary, sources) else {
+            continue;
+        };
+        let why = format!(
+            "no fix: `{}` is outside the repository `{}`, and orion-lint writes only inside it",
+            crate::source::display_path(&path),
+            boundary.root().display()
+        );
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}; {why}"),
+            None => why,
+        });
+        diagnostic.fix = None;
     }
 }
 
@@ -244,6 +277,9 @@ pub fn fix_project(
             (0, Some(extra)) => extra(&loaded, &sources).map_err(|e| e.detached(&sources))?,
             _ => Vec::new(),
         };
+        // Findings come without such fixes already (see `withhold_outside`); these do not.
+        let boundary = &loaded.project.boundary;
+        fixes.retain(|f| file_outside(f, boundary, &sources).is_none());
         fixes.extend(
             diagnostics
                 .into_iter()

@@ -14,6 +14,7 @@
 //! carry (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
 //! command line on top.
 
+pub mod access;
 pub mod budget;
 pub mod cli;
 pub mod compose;

@@ -78,8 +78,8 @@ pub fn load_project(
     files_read.extend(sources.ids().skip(first_new));
     files_read.sort();
     files_read.dedup();
-    let config = config::find(&project.dir)
-        .map(|path| config::load(&path, sources))
+    let config = config::find(&project.dir, &project.boundary)
+        .map(|path| config::load(&path, &project.boundary, sources))
         .transpose()?;
     let settings = Settings::resolve_with(overrides, &project, config.as_ref())?;
     Ok(LoadedProject {
@@ -142,6 +142,7 @@ fn check(
         sources,
     };
     let mut diagnostics = rules::check(&cx);
+    crate::fix::withhold_outside(&mut diagnostics, &loaded.project.boundary, sources);
     loaded.settings.rules.apply_to(&mut diagnostics);
     suppressions.filter(
         &loaded.project,

@@ -100,8 +100,9 @@ fn list_compose_files(dir: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .flatten()
-        // Follow symbolic links: `docker-compose.yml -> deploy/prod.yml` is common.
-        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()))
+        // Follow symbolic links: `docker-compose.yml -> deploy/prod.yml` is common. Not only
+        // regular files: a FIFO or a link out of the repository is refused when read, loudly.
+        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| !m.is_dir()))
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| is_compose_file_name(n))
         .collect();

@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::access::{Boundary, Named};
 use crate::diagnostic::Label;
 use crate::source::{FileId, SourceMap, Span};
 use crate::yaml::{self, Entry, Node, Value};
 
 use super::interpolate::{self, Origin, Variable};
-use super::{LoadError, dotenv, merge, mounts};
+use super::{LoadError, NotRead, dotenv, merge, mounts};
 
 /// What the loader takes from outside the files.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +24,8 @@ pub struct LoadOptions {
     pub environment: HashMap<String, String>,
     /// `--env-file`: read instead of the project's `.env`.
     pub env_files: Vec<PathBuf>,
+    /// `--allow-outside`: files and directories outside the repository that may be read.
+    pub allow_outside: Vec<PathBuf>,
 }
 
 /// Variables for interpolation, with where each was set.
@@ -75,6 +78,9 @@ pub struct Loaded {
     pub environment: Environment,
     /// The directory each file's relative paths start from.
     pub base_dirs: HashMap<FileId, PathBuf>,
+    pub boundary: Boundary,
+    /// Files named by the project that the boundary refused.
+    pub not_read: Vec<NotRead>,
 }
 
 pub struct Loader<'a> {
@@ -83,16 +89,41 @@ pub struct Loader<'a> {
     base_dirs: HashMap<FileId, PathBuf>,
     /// The files of the includes being loaded, against include cycles.
     including: Vec<PathBuf>,
+    boundary: Boundary,
+    not_read: Vec<NotRead>,
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(sources: &'a mut SourceMap, options: &'a LoadOptions) -> Self {
+    pub fn new(sources: &'a mut SourceMap, options: &'a LoadOptions, boundary: Boundary) -> Self {
         Loader {
             sources,
             options,
             base_dirs: HashMap::new(),
             including: Vec::new(),
+            boundary,
+            not_read: Vec::new(),
         }
+    }
+
+    /// Whether the boundary refuses `path`; if so, the refusal is recorded for the
+    /// `file-not-read` finding and the caller goes on without the file.
+    fn refused(
+        &mut self,
+        path: &Path,
+        role: &'static str,
+        named: Named,
+        site: Option<Span>,
+    ) -> bool {
+        let Some(why) = self.boundary.refusal(path, named) else {
+            return false;
+        };
+        self.not_read.push(NotRead {
+            path: path.to_path_buf(),
+            role,
+            why,
+            site,
+        });
+        true
     }
 
     /// Load the project made of `files`, merged in order.
@@ -107,14 +138,20 @@ impl<'a> Loader<'a> {
                 .get("COMPOSE_DISABLE_ENV_FILE")
                 .is_some_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"));
             let default = dir.join(".env");
-            (!disabled && default.is_file())
+            // `exists`, not `is_file`: a `.env` FIFO or device gets a finding.
+            (!disabled && default.exists())
                 .then_some(default)
                 .into_iter()
                 .collect()
         } else {
             self.options.env_files.clone()
         };
-        environment.fill_from(self.read_env_files(&env_files)?);
+        let named = if self.options.env_files.is_empty() {
+            Named::InRepository
+        } else {
+            Named::OnCommandLine
+        };
+        environment.fill_from(self.read_env_files(&env_files, named, None)?);
         let scope = Scope { dir, environment };
         let (root, ids) = self.load_files(files, &scope)?;
         if ids
@@ -131,15 +168,29 @@ impl<'a> Loader<'a> {
             files: ids,
             environment: scope.environment,
             base_dirs: self.base_dirs,
+            boundary: self.boundary,
+            not_read: self.not_read,
         })
     }
 
-    /// `.env` entries from several files, a later file winning over an earlier one.
-    fn read_env_files(&mut self, paths: &[PathBuf]) -> Result<Vec<dotenv::Entry>, LoadError> {
+    /// `.env` entries from several files, a later file winning over an earlier one. A file the
+    /// boundary refuses is skipped; `site` is what names the files.
+    fn read_env_files(
+        &mut self,
+        paths: &[PathBuf],
+        named: Named,
+        site: Option<Span>,
+    ) -> Result<Vec<dotenv::Entry>, LoadError> {
         let mut known = self.options.environment.clone();
         let mut entries: Vec<dotenv::Entry> = Vec::new();
         for path in paths {
-            let id = super::read_source(path, self.sources)?;
+            // One named on the command line is input: unreadable, it is an error.
+            if named == Named::InRepository
+                && self.refused(path, "the env file", named, site.clone())
+            {
+                continue;
+            }
+            let id = super::read_source(path, &self.boundary, named, self.sources)?;
             let parsed = dotenv::parse(id, &self.sources.get(id).text, &known)
                 .map_err(|e| LoadError::at(e.span, e.message))?;
             for entry in parsed {
@@ -185,7 +236,7 @@ impl<'a> Loader<'a> {
         scope: &Scope,
     ) -> Result<(FileId, Node), LoadError> {
         let path = mounts::normalize(path);
-        let id = super::read_source(&path, self.sources)?;
+        let id = super::read_source(&path, &self.boundary, Named::InRepository, self.sources)?;
         self.base_dirs
             .entry(id)
             .or_insert_with(|| base_dir.to_path_buf());
@@ -314,6 +365,16 @@ impl<'a> Loader<'a> {
                     .cloned()
                     .unwrap_or_else(|| scope.dir.clone());
                 let path = mounts::normalize(&base_dir.join(&path));
+                let site = extends.get("file").map_or(&extends.span, |f| &f.span);
+                if self.refused(
+                    &path,
+                    "the file `extends` names",
+                    Named::InRepository,
+                    Some(site.clone()),
+                ) {
+                    // Linted as written: what it would extend is not known.
+                    return Ok(without_extends(service));
+                }
                 let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let (id, base_root) = self.load_file(&path, &own_dir, scope).map_err(|mut e| {
                     if e.span.is_none() {
@@ -348,10 +409,7 @@ impl<'a> Loader<'a> {
         chain.pop();
         let site = extends_site(&service).unwrap_or(extends.span.clone());
         yaml::add_via(&mut base, &site);
-        let mut child = service;
-        if let Value::Map(entries) = &mut child.value {
-            entries.retain(|e| e.key.as_str() != Some("extends"));
-        }
+        let child = without_extends(service);
         Ok(merge::merge(
             base,
             child,
@@ -442,6 +500,18 @@ impl<'a> Loader<'a> {
             .iter()
             .map(|p| mounts::normalize(&scope.dir.join(p)))
             .collect();
+        let mut refused = false;
+        for path in &paths {
+            refused |= self.refused(
+                path,
+                "the included file",
+                Named::InRepository,
+                Some(item.span.clone()),
+            );
+        }
+        if refused {
+            return Ok(Vec::new());
+        }
         if self.including.contains(&paths[0]) {
             return Err(LoadError::at(
                 item.span.clone(),
@@ -454,12 +524,14 @@ impl<'a> Loader<'a> {
         };
         let env_files: Vec<PathBuf> = if env_files.is_empty() {
             let default = dir.join(".env");
-            default.is_file().then_some(default).into_iter().collect()
+            default.exists().then_some(default).into_iter().collect()
         } else {
             env_files.iter().map(|f| scope.dir.join(f)).collect()
         };
         let mut environment = scope.environment.clone();
-        environment.fill_from(self.read_env_files(&env_files)?);
+        let entries =
+            self.read_env_files(&env_files, Named::InRepository, Some(item.span.clone()))?;
+        environment.fill_from(entries);
         let sub = Scope { dir, environment };
         self.including.push(paths[0].clone());
         let loaded = self.load_files(&paths, &sub);
@@ -477,6 +549,13 @@ impl<'a> Loader<'a> {
         }
         Ok(imported)
     }
+}
+
+fn without_extends(mut service: Node) -> Node {
+    if let Value::Map(entries) = &mut service.value {
+        entries.retain(|e| e.key.as_str() != Some("extends"));
+    }
+    service
 }
 
 /// Where `extends:` is written in a service, for "used here" labels.

@@ -14,6 +14,7 @@ pub mod service;
 
 use std::path::{Path, PathBuf};
 
+use crate::access::{Boundary, Named, ReadFailure};
 use crate::diagnostic::Label;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::yaml::Node;
@@ -38,6 +39,23 @@ pub struct Project {
     pub services: Vec<ProjectService>,
     /// `COMPOSE_PROFILES` from the environment or the project's `.env`, split as Compose splits it.
     pub compose_profiles: Option<Vec<String>>,
+    /// Where the project's files may be read from and written to.
+    pub boundary: Boundary,
+    /// Files the project names that orion-lint did not read, and why.
+    pub not_read: Vec<NotRead>,
+}
+
+/// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
+/// orion-lint did not read because the [`Boundary`] refuses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotRead {
+    pub path: PathBuf,
+    /// What the file is to the project, e.g. "the included file".
+    pub role: &'static str,
+    /// Why it was not read, without its content.
+    pub why: String,
+    /// What names it; `None` for the project's own `.env`, which nothing names.
+    pub site: Option<Span>,
 }
 
 /// A service with what orion-lint reads from its command line and mounted config files.
@@ -121,21 +139,25 @@ pub fn load(
     options: &LoadOptions,
     sources: &mut SourceMap,
 ) -> Result<Project, LoadError> {
-    let loaded = load::Loader::new(sources, options).load(files)?;
+    let boundary = Boundary::of_project(&files[0], &options.allow_outside);
+    let loaded = load::Loader::new(sources, options, boundary).load(files)?;
     let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
     let services = services(&loaded.root)?;
-    let mounts = mounts::Mounts {
+    let mut mounts = mounts::Mounts {
         base_dirs: &loaded.base_dirs,
         project_dir: &dir,
+        boundary: &loaded.boundary,
+        not_read: loaded.not_read,
     };
     let services = services
         .into_iter()
         .map(|service| ProjectService {
-            redis: redis::config(&service, &mounts, sources),
-            postgres: postgres::config(&service, &mounts, sources),
+            redis: redis::config(&service, &mut mounts, sources),
+            postgres: postgres::config(&service, &mut mounts, sources),
             service,
         })
         .collect();
+    let not_read = mounts.not_read;
     let compose_profiles = loaded
         .environment
         .get("COMPOSE_PROFILES")
@@ -154,33 +176,36 @@ pub fn load(
         root: loaded.root,
         services,
         compose_profiles,
+        boundary: loaded.boundary,
+        not_read,
     })
 }
 
-/// Read a file into the source map, refusing what cannot be a compose file.
-pub fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, LoadError> {
+/// Read a file into the source map, refusing what cannot be a compose file (or `.env`, or
+/// `orion-lint.toml`) and what the [`Boundary`] does not let orion-lint read.
+pub fn read_source(
+    path: &Path,
+    boundary: &Boundary,
+    named: Named,
+    sources: &mut SourceMap,
+) -> Result<FileId, LoadError> {
     if let Some(id) = sources.find(path) {
         return Ok(id);
     }
-    let unreadable =
-        |e: std::io::Error| LoadError::in_file(path, format!("cannot read the file: {e}"));
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    if metadata.is_dir() {
-        return Err(LoadError::in_file(
-            path,
-            "is a directory, not a compose file",
-        ));
-    }
-    if metadata.len() > MAX_FILE_SIZE {
-        return Err(LoadError::in_file(
-            path,
-            format!(
-                "the file is {} bytes, more than the {MAX_FILE_SIZE} bytes orion-lint reads: is it really a compose file?",
-                metadata.len()
+    let bytes = boundary
+        .read(path, MAX_FILE_SIZE, named)
+        .map_err(|failure| match failure {
+            ReadFailure::Refused(why) => {
+                LoadError::in_file(path, format!("orion-lint does not read this file: {why}"))
+            }
+            ReadFailure::Io(e) => LoadError::in_file(path, format!("cannot read the file: {e}")),
+            ReadFailure::TooLarge(cap) => LoadError::in_file(
+                path,
+                format!(
+                    "the file is larger than the {cap} bytes orion-lint reads: is it really a compose file?"
+                ),
             ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         LoadError::in_file(
             path,

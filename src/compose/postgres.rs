@@ -54,7 +54,7 @@ impl PostgresConfig {
 /// The PostgreSQL configuration of a service, or `None` if it does not run PostgreSQL.
 pub fn config(
     service: &Service,
-    mounts: &Mounts,
+    mounts: &mut Mounts,
     sources: &mut SourceMap,
 ) -> Option<PostgresConfig> {
     let args = server_args(service, sources)?;

@@ -41,7 +41,11 @@ impl RedisConfig {
 }
 
 /// The Redis configuration of a service, or `None` if it does not run a Redis server.
-pub fn config(service: &Service, mounts: &Mounts, sources: &mut SourceMap) -> Option<RedisConfig> {
+pub fn config(
+    service: &Service,
+    mounts: &mut Mounts,
+    sources: &mut SourceMap,
+) -> Option<RedisConfig> {
     let args = match launch(service, sources) {
         Launch::NotRedis => return None,
         Launch::Opaque(what) => {

@@ -10,6 +10,7 @@ use crate::source::{SourceMap, Span};
 use crate::units;
 use crate::yaml::Node;
 
+mod file_not_read;
 mod mem_limit_conflict;
 mod mem_limit_invalid;
 mod mem_limit_missing;
@@ -69,6 +70,7 @@ impl std::fmt::Debug for Rule {
 
 /// Every rule, sorted by name.
 pub static RULES: &[&Rule] = &[
+    &file_not_read::RULE,
     &mem_limit_conflict::RULE,
     &mem_limit_invalid::RULE,
     &mem_limit_missing::RULE,

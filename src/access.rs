@@ -1,0 +1,264 @@
+//! Which files orion-lint may read and write. It runs on pull requests from anyone, so a file of
+//! the repository must not make it read a host file (`include: [/etc/passwd]`, a `.env` linked to
+//! `/proc/self/environ`), block on a FIFO or read `/dev/zero` without end.
+//!
+//! A project's repository is the nearest directory with a `.git` (a directory, or the file of a
+//! worktree) above its first compose file, else the project directory. orion-lint reads only
+//! regular files inside it, after resolving symbolic links, and writes only there. Outside it,
+//! only what the command line names may be read (`--allow-outside PATH`, `--env-file FILE`),
+//! never written; nothing under `/proc`, `/sys` or `/dev` is read at all.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Kernel file systems: their files report size 0 and hold the process's environment and memory.
+const SYSTEM_DIRS: [&str; 3] = ["/proc", "/sys", "/dev"];
+
+/// Where a project's files may be read from and written to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Boundary {
+    /// The repository root, canonical.
+    root: PathBuf,
+    /// `--allow-outside` paths, canonical: readable, never written.
+    allowed: Vec<PathBuf>,
+}
+
+/// Whether a file was named on the command line, which may name a file outside the repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// `--env-file`: the user chose it.
+    OnCommandLine,
+    /// Named by a file (`include`, `extends`, a mount), found (`.env`, `orion-lint.toml`), or a
+    /// compose file, which must belong to the repository it is linted for.
+    InRepository,
+}
+
+/// Why a file could not be read.
+#[derive(Debug)]
+pub enum ReadFailure {
+    /// orion-lint does not open it: the reason, without its content.
+    Refused(String),
+    Io(std::io::Error),
+    /// More than the cap was there to read.
+    TooLarge(u64),
+}
+
+impl Boundary {
+    /// The boundary of a project whose first compose file is `first`.
+    pub fn of_project(first: &Path, allow_outside: &[PathBuf]) -> Boundary {
+        let dir = match first.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir));
+        let root = dir
+            .ancestors()
+            .find(|d| d.join(".git").symlink_metadata().is_ok())
+            .unwrap_or(&dir)
+            .to_path_buf();
+        let allowed = allow_outside
+            .iter()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| absolute(p)))
+            .collect();
+        Boundary { root, allowed }
+    }
+
+    /// The repository root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Why `path` is not to be read, if it is not; `None` also for a path that does not exist,
+    /// which reading reports as such.
+    pub fn refusal(&self, path: &Path, named: Named) -> Option<String> {
+        let canonical = std::fs::canonicalize(path);
+        for place in [Ok(absolute(path)), canonical.as_ref().map(Clone::clone)]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(dir) = SYSTEM_DIRS.iter().find(|d| place.starts_with(d)) {
+                return Some(format!(
+                    "it is in `{dir}`, a kernel file system, not a file of the repository"
+                ));
+            }
+        }
+        let canonical = canonical.ok()?;
+        let metadata = std::fs::metadata(&canonical).ok()?;
+        if let Some(kind) = special_kind(&metadata.file_type()) {
+            return Some(format!("it is {kind}, not a regular file"));
+        }
+        let inside = canonical.starts_with(&self.root)
+            || named == Named::OnCommandLine
+            || self.allowed.iter().any(|a| canonical.starts_with(a));
+        if inside {
+            return None;
+        }
+        let resolved = if absolute(path) == canonical {
+            String::new()
+        } else {
+            format!(" (it resolves to `{}`)", canonical.display())
+        };
+        Some(format!(
+            "it is outside the repository `{}`{resolved}; only the command line can allow it, with `--allow-outside {}`",
+            self.root.display(),
+            path.display()
+        ))
+    }
+
+    /// Read a file of at most `cap` bytes, if [`Self::refusal`] allows it. The file is opened
+    /// without blocking and checked again on the open handle, so a FIFO swapped in after the
+    /// check is not read either; the cap counts the bytes read, not the size a file reports.
+    pub fn read(&self, path: &Path, cap: u64, named: Named) -> Result<Vec<u8>, ReadFailure> {
+        if let Some(why) = self.refusal(path, named) {
+            return Err(ReadFailure::Refused(why));
+        }
+        // The checked file, not whatever a link swapped in names since the check.
+        let canonical = std::fs::canonicalize(path).map_err(ReadFailure::Io)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(canonical)
+            .map_err(ReadFailure::Io)?;
+        let file_type = file.metadata().map_err(ReadFailure::Io)?.file_type();
+        if let Some(kind) = special_kind(&file_type) {
+            return Err(ReadFailure::Refused(format!(
+                "it is {kind}, not a regular file"
+            )));
+        }
+        read_capped(file, cap)
+    }
+
+    /// Whether orion-lint may write `path`: it resolves to a file inside the repository.
+    /// `--allow-outside` makes a file readable, never writable.
+    pub fn may_write(&self, path: &Path) -> bool {
+        std::fs::canonicalize(path).is_ok_and(|canonical| canonical.starts_with(&self.root))
+    }
+}
+
+fn read_capped(file: File, cap: u64) -> Result<Vec<u8>, ReadFailure> {
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadFailure::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadFailure::TooLarge(cap));
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, in words.
+fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        None
+    } else if file_type.is_dir() {
+        Some("a directory")
+    } else if file_type.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        Some("a device")
+    } else {
+        Some("not a file")
+    }
+}
+
+/// `path` made absolute and without `.` and `..`, without touching the file system.
+fn absolute(path: &Path) -> PathBuf {
+    let joined = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    crate::compose::mounts::normalize(&joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository() -> (tempfile::TempDir, Boundary) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("repo/.git")).unwrap();
+        std::fs::write(dir.path().join("repo/compose.yaml"), "services: {}\n").unwrap();
+        let boundary = Boundary::of_project(&dir.path().join("repo/compose.yaml"), &[]);
+        (dir, boundary)
+    }
+
+    #[test]
+    fn the_root_is_the_nearest_directory_with_git() {
+        let (dir, boundary) = repository();
+        let deep = dir.path().join("repo/deploy/prod");
+        std::fs::create_dir_all(&deep).unwrap();
+        let inner = Boundary::of_project(&deep.join("compose.yaml"), &[]);
+        assert_eq!(inner.root(), boundary.root());
+        assert!(boundary.root().ends_with("repo"));
+        // A worktree has a `.git` file.
+        std::fs::write(deep.join(".git"), "gitdir: elsewhere\n").unwrap();
+        let worktree = Boundary::of_project(&deep.join("compose.yaml"), &[]);
+        assert!(worktree.root().ends_with("deploy/prod"));
+    }
+
+    #[test]
+    fn only_regular_files_inside_are_read() {
+        let (dir, boundary) = repository();
+        let repo = dir.path().join("repo");
+        assert!(
+            boundary
+                .refusal(&repo.join("compose.yaml"), Named::InRepository)
+                .is_none()
+        );
+        std::fs::write(dir.path().join("secret"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), repo.join("link")).unwrap();
+        let outside = boundary
+            .refusal(&repo.join("link"), Named::InRepository)
+            .unwrap();
+        assert!(outside.contains("outside the repository"), "{outside}");
+        assert!(
+            boundary
+                .refusal(&repo.join("link"), Named::OnCommandLine)
+                .is_none()
+        );
+        let allowed =
+            Boundary::of_project(&repo.join("compose.yaml"), &[dir.path().join("secret")]);
+        assert!(
+            allowed
+                .refusal(&repo.join("link"), Named::InRepository)
+                .is_none()
+        );
+        assert!(!allowed.may_write(&repo.join("link")));
+        assert!(allowed.may_write(&repo.join("compose.yaml")));
+        for system in [
+            "/proc/self/environ",
+            "/dev/zero",
+            "/dev/stdin",
+            "/sys/kernel/notes",
+        ] {
+            let why = allowed
+                .refusal(Path::new(system), Named::OnCommandLine)
+                .unwrap();
+            assert!(why.contains("kernel file system"), "{system}: {why}");
+        }
+        assert!(
+            boundary
+                .refusal(&repo, Named::InRepository)
+                .unwrap()
+                .contains("a directory")
+        );
+    }
+
+    #[test]
+    fn the_cap_counts_the_bytes_read() {
+        let (dir, boundary) = repository();
+        let path = dir.path().join("repo/big");
+        std::fs::write(&path, "12345").unwrap();
+        assert_eq!(
+            boundary.read(&path, 5, Named::InRepository).unwrap(),
+            b"12345"
+        );
+        assert!(matches!(
+            boundary.read(&path, 4, Named::InRepository),
+            Err(ReadFailure::TooLarge(4))
+        ));
+    }
+}

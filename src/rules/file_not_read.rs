@@ -1,0 +1,33 @@
+//! Files a project names that the read boundary ([`crate::access`]) refused: recorded while
+//! loading, reported here.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::Span;
+
+use super::{Context, Rule};
+
+pub static RULE: Rule = Rule {
+    name: "file-not-read",
+    severity: Severity::Info,
+    summary: "A file the project names is outside the repository, or not a regular file, so it is not read",
+    doc: include_str!("../../lints/file-not-read.md"),
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for not_read in &cx.project.not_read {
+        // The project's own `.env` is named by nothing: report it at the top of the main file.
+        let site = not_read
+            .site
+            .clone()
+            .unwrap_or_else(|| Span::new(cx.project.main_file(), 0..0));
+        let path = crate::source::display_path(&not_read.path);
+        out.push(
+            RULE.at(site, "not read", format!(
+                "{} `{path}` was not read: {}",
+                not_read.role, not_read.why
+            ))
+            .with_help("orion-lint reads only regular files inside the repository, so that a pull request cannot make it print a host file; what this file would contribute is not checked"),
+        );
+    }
+}
