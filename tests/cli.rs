@@ -551,3 +551,42 @@ fn redis_options_from_the_environment_count() {
         ]
     );
 }
+#[test]
+fn cli_variable_unset_says_what_compose_does_for_each_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    mem_limit: ${A_MEM}\n  b:\n    image: x\n    mem_limit: ${B_MEM:?set B_MEM}\n  c:\n    image: redis\n    mem_limit: 1g\n    command: redis-server --requirepass ${REDIS_PASSWORD}\n",
+    );
+    let (report, _) = json(&[&file, "--select", "variable-unset"]);
+    let found: Vec<(String, String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["service"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+                d["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    let (_, a, _) = &found[0];
+    assert!(a.contains("Compose substitutes an empty string"), "{a}");
+    let (_, b, _) = &found[1];
+    assert!(
+        b.contains("Compose refuses the file (\"required variable B_MEM is missing a value\")")
+            && !b.contains("empty string"),
+        "{b}"
+    );
+    for (service, _, help) in &found {
+        assert!(help.starts_with("set `"), "{service}: {help}");
+        assert!(
+            !help.contains(":-"),
+            "{service}: no default suggested: {help}"
+        );
+    }
+}
+

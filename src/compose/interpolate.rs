@@ -47,6 +47,9 @@ pub struct Interpolated {
     /// Variables that were unset (or empty, for `:`-forms) and had no default: Compose uses an
     /// empty string, so the value is not what the author meant. `${VAR:?message}` lands here too.
     pub unset: Vec<String>,
+    /// Those of `unset` that were required (`${VAR?message}`, `${VAR:?message}`): Compose refuses
+    /// the file instead of substituting.
+    pub required: Vec<String>,
 }
 
 impl Interpolated {
@@ -78,6 +81,7 @@ pub fn interpolate<'v>(
         origin: Origin::Literal,
         pieces: Vec::new(),
         unset: Vec::new(),
+        required: Vec::new(),
     };
     let pieces = expand(template, 0, lookup, &mut out)?;
     out.origin = match pieces.as_slice() {
@@ -210,6 +214,7 @@ fn braced<'v>(
     if operator == b'?' {
         // A required variable: Compose refuses the file; orion-lint treats the value as unknown.
         out.unset.push(name.to_string());
+        out.required.push(name.to_string());
         return Ok(Origin::Mixed);
     }
     let pieces = expand(arg, base + arg_start, lookup, out)?;

@@ -633,6 +633,7 @@ fn substitute(
             source,
             description,
             unset: result.unset,
+            required: result.required,
             pieces,
         },
     ))
