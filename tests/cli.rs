@@ -551,6 +551,52 @@ fn redis_options_from_the_environment_count() {
         ]
     );
 }
+/// Run the binary in `dir` with `args`: (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = orion().current_dir(dir).args(args).output().expect("runs");
+    (
+        output.status.code().expect("exit code"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+#[test]
+fn cli_a_directory_without_compose_files_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "not compose\n").unwrap();
+    for args in [&[][..], &["."], &["budget"], &["--format", "json"]] {
+        let (code, _, stderr) = run_in(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no compose file found"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A compose file that is a dangling symbolic link is no compose file, as for Compose.
+    std::os::unix::fs::symlink("gone.yaml", dir.path().join("compose.yaml")).unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no compose file found"), "{stderr}");
+}
+#[test]
+fn cli_empty_compose_files_are_refused_as_compose_refuses_them() {
+    for text in [
+        "",
+        "  \n\n",
+        "# only a comment\n",
+        "---\n# nothing\n",
+        "{}\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "compose.yaml", text);
+        let (code, stdout, stderr) = run_in(dir.path(), &["--color", "never"]);
+        assert_eq!(code, 2, "{text:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("compose.yaml: empty compose file"),
+            "{text:?}: {stderr}"
+        );
+    }
+}
 #[test]
 fn cli_variable_unset_says_what_compose_does_for_each_form() {
     let dir = tempfile::tempdir().unwrap();
