@@ -48,12 +48,16 @@ enum Command {
     },
     /// List the server plans orion-lint knows.
     Plans(ListArgs),
-    /// Print a shell completion script, e.g. `orion-lint completions bash > /etc/bash_completion.d/orion-lint`.
+    /// Print a shell completion script.
+    ///
+    /// E.g. `orion-lint completions bash > ~/.local/share/bash-completion/completions/orion-lint`.
     Completions {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `orion-lint manpage > orion-lint.1; man -l orion-lint.1`.
+    /// Print the manual page (roff).
+    ///
+    /// E.g. `orion-lint manpage > orion-lint.1; man -l orion-lint.1`.
     Manpage,
 }
 
