@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Severity};
@@ -48,14 +48,22 @@ enum Command {
     },
     /// List the server plans orion-lint knows.
     Plans(ListArgs),
+    /// Print a shell completion script.
+    ///
+    /// E.g. `orion-lint completions bash > ~/.local/share/bash-completion/completions/orion-lint`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    ///
+    /// E.g. `orion-lint manpage > orion-lint.1; man -l orion-lint.1`.
+    Manpage,
 }
 
+/// What every command that reads a project takes, besides its paths and plan.
 #[derive(Debug, Args)]
 struct ProjectArgs {
-    /// Files or directories to lint; directories are searched for compose files. Default:
-    /// `COMPOSE_FILE` if set, else the current directory.
-    paths: Vec<PathBuf>,
-
     /// Compose files of one project, merged in order like `docker compose -f`.
     #[arg(
         short = 'f',
@@ -65,28 +73,14 @@ struct ProjectArgs {
     )]
     files: Vec<PathBuf>,
 
-    /// The server plan to check the RAM budget against, e.g. `cax11` (overrides `x-orion-lint`).
-    /// With `--fix`, rescales the limits to it from the current plan.
-    #[arg(long, value_name = "PLAN")]
-    plan: Option<String>,
-
-    /// The plan the limits are sized for now, when `x-orion-lint: {plan: ...}` does not say;
-    /// `--fix --plan` then records the new plan in the file.
-    #[arg(long, value_name = "PLAN")]
-    from_plan: Option<String>,
-
     /// Evaluate only the services that `docker compose --profile NAME` would start (repeatable).
     /// Default: every service, whatever its profiles.
     #[arg(long = "profile", value_name = "NAME")]
     profiles: Vec<String>,
 
     /// Memory kept for the OS and everything outside Compose, e.g. `768m` (default 512m).
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", value_parser = size)]
     os_reserve: Option<String>,
-
-    /// The share of its container limit Redis `maxmemory` may use, e.g. `75%` (the default).
-    #[arg(long, value_name = "SHARE")]
-    redis_headroom: Option<String>,
 
     /// Variables for interpolation, read instead of the project's `.env` (repeatable).
     #[arg(long = "env-file", value_name = "FILE")]
@@ -99,14 +93,14 @@ struct ProjectArgs {
 }
 
 impl ProjectArgs {
-    /// The files to lint: `-f` files, else the paths, else `COMPOSE_FILE` as Compose reads it,
+    /// The files to read: `-f` files, else the paths, else `COMPOSE_FILE` as Compose reads it,
     /// else the current directory.
-    fn target(&self) -> Target {
+    fn target(&self, paths: &[PathBuf]) -> Target {
         if !self.files.is_empty() {
             return Target::Files(self.files.clone());
         }
-        if !self.paths.is_empty() {
-            return Target::Paths(self.paths.clone());
+        if !paths.is_empty() {
+            return Target::Paths(paths.to_vec());
         }
         match std::env::var("COMPOSE_FILE").ok().filter(|f| !f.is_empty()) {
             Some(list) => {
@@ -129,20 +123,57 @@ impl ProjectArgs {
 
     fn overrides(&self) -> Overrides {
         Overrides {
-            plan: self.plan.clone(),
-            from_plan: self.from_plan.clone(),
             os_reserve: self.os_reserve.clone(),
-            redis_headroom: self.redis_headroom.clone(),
             profiles: self.profiles.clone(),
             ..Overrides::default()
         }
     }
 }
 
+/// A plan name on the command line: unknown names are refused with the closest one, or the list.
+fn plan_name(name: &str) -> Result<String, String> {
+    if plans::find(name).is_some() {
+        return Ok(name.to_string());
+    }
+    let names: Vec<&str> = plans::PLANS.iter().map(|p| p.name).collect();
+    Err(match plans::suggest(name) {
+        Some(close) => format!("unknown plan; did you mean `{close}`?"),
+        None => format!(
+            "unknown plan; the plans are {} (`orion-lint plans` lists them with their RAM)",
+            crate::selection::quoted_list(&names)
+        ),
+    })
+}
+
+/// A size on the command line, in Compose's units.
+fn size(text: &str) -> Result<String, String> {
+    crate::units::compose_bytes(text)
+        .map(|_| text.to_string())
+        .map_err(|e| format!("{}; write a size such as `512m` or `1g`", e.message))
+}
+
 #[derive(Debug, Args)]
 struct CheckArgs {
+    /// Files or directories to lint; directories are searched for compose files. Default:
+    /// `COMPOSE_FILE` if set, else the current directory.
+    paths: Vec<PathBuf>,
+
     #[command(flatten)]
     project: ProjectArgs,
+
+    /// The server plan to check the RAM budget against, e.g. `cax11` (overrides `x-orion-lint`).
+    /// With `--fix`, rescales the limits to it from the current plan.
+    #[arg(long, value_name = "PLAN", value_parser = plan_name)]
+    plan: Option<String>,
+
+    /// The plan the limits are sized for now, when `x-orion-lint: {plan: ...}` does not say;
+    /// `--fix --plan` then records the new plan in the file.
+    #[arg(long, value_name = "PLAN", value_parser = plan_name)]
+    from_plan: Option<String>,
+
+    /// The share of its container limit Redis `maxmemory` may use, e.g. `75%` (the default).
+    #[arg(long, value_name = "SHARE")]
+    redis_headroom: Option<String>,
 
     /// Apply the safe fixes, and with `--plan` rescale the limits to that plan; then report
     /// what is left. Files are rewritten atomically; nothing outside the fixed values changes.
@@ -216,24 +247,65 @@ impl Threshold {
 
 #[derive(Debug, Args)]
 struct BudgetArgs {
+    /// Files or directories whose services to count; directories are searched for compose files.
+    /// Default: `COMPOSE_FILE` if set, else the current directory.
+    paths: Vec<PathBuf>,
+
     #[command(flatten)]
     project: ProjectArgs,
 
+    /// The server plan to compare the total with, e.g. `cax21` (overrides `x-orion-lint`). When
+    /// it differs from the current plan, the table shows each limit rescaled to it beside today's.
+    #[arg(long, value_name = "PLAN", value_parser = plan_name)]
+    plan: Option<String>,
+
+    /// The plan the limits are sized for now, when `x-orion-lint: {plan: ...}` does not say.
+    #[arg(long, value_name = "PLAN", value_parser = plan_name)]
+    from_plan: Option<String>,
+
     /// Output format.
-    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
     format: TableFormat,
+}
+
+impl CheckArgs {
+    fn target(&self) -> Target {
+        self.project.target(&self.paths)
+    }
+
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            plan: self.plan.clone(),
+            from_plan: self.from_plan.clone(),
+            redis_headroom: self.redis_headroom.clone(),
+            select: self.controls.select.clone(),
+            ignore: self.controls.ignore.clone(),
+            ..self.project.overrides()
+        }
+    }
+}
+
+impl BudgetArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            plan: self.plan.clone(),
+            from_plan: self.from_plan.clone(),
+            ..self.project.overrides()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 struct ListArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
     format: TableFormat,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
     /// Graphical reports with source snippets.
+    #[value(alias = "text")]
     Human,
     /// One JSON object: `{"diagnostics": [...], "errors": [...]}`.
     Json,
@@ -251,7 +323,10 @@ enum Format {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum TableFormat {
-    Text,
+    /// A table for people.
+    #[value(alias = "text")]
+    Human,
+    /// JSON, for scripts.
     Json,
 }
 
@@ -282,6 +357,14 @@ impl From<Status> for ExitCode {
 /// Parse the process arguments and run.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_none() {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if let Some(error) = subcommand_taken_for_a_path(&args, &cli.check.paths) {
+            Cli::command()
+                .error(clap::error::ErrorKind::InvalidSubcommand, error)
+                .exit();
+        }
+    }
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -300,6 +383,8 @@ pub fn main() -> ExitCode {
         Some(Command::Rules(args)) => list_rules(args.format),
         Some(Command::Explain { rule }) => explain(&rule),
         Some(Command::Plans(args)) => list_plans(args.format),
+        Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Manpage) => manpage(),
     };
     match result {
         Ok(status) => status.into(),
@@ -312,6 +397,65 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A path that does not exist and is, or nearly is, a subcommand's name (`orion-lint rule`,
+/// `orion-lint --plan cax21 budget`): what the user meant, for a usage error.
+fn subcommand_taken_for_a_path(args: &[String], paths: &[PathBuf]) -> Option<String> {
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    paths.iter().find_map(|path| {
+        let word = path.to_str()?;
+        if path.symlink_metadata().is_ok() {
+            return None;
+        }
+        if names.iter().any(|n| n == word) {
+            // Written after an option: show the command with the subcommand first.
+            let rest: Vec<&str> = args
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a != word)
+                .collect();
+            return Some(format!(
+                "`{word}` is a subcommand and comes first: did you mean `orion-lint {word} {}`?",
+                rest.join(" ")
+            ));
+        }
+        let close = crate::closest(word, names.iter().map(String::as_str))?;
+        Some(format!(
+            "unrecognized subcommand `{word}` (no such file or directory either): did you mean `{close}`?"
+        ))
+    })
+}
+
+fn completions(shell: clap_complete::Shell) -> io::Result<Status> {
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "orion-lint", &mut io::stdout().lock());
+    Ok(Status::Clean)
+}
+
+fn manpage() -> io::Result<Status> {
+    let mut stdout = io::stdout().lock();
+    let command = Cli::command();
+    clap_mangen::Man::new(command.clone()).render(&mut stdout)?;
+    // The subcommands, each with its options, as sections of the one page.
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let man = clap_mangen::Man::new(
+            sub.clone()
+                .bin_name(format!("orion-lint {}", sub.get_name())),
+        );
+        writeln!(
+            stdout,
+            ".SH \"ORION-LINT {}\"",
+            sub.get_name().to_uppercase()
+        )?;
+        man.render_synopsis_section(&mut stdout)?;
+        man.render_description_section(&mut stdout)?;
+        man.render_options_section(&mut stdout)?;
+    }
+    Ok(Status::Clean)
+}
+
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
@@ -320,14 +464,12 @@ fn terminal_width() -> usize {
 }
 
 fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
-    let target = args.project.target();
+    let target = args.target();
     let options = args.project.load_options();
-    let controls = &args.controls;
-    let overrides = Overrides {
-        select: controls.select.clone(),
-        ignore: controls.ignore.clone(),
-        ..args.project.overrides()
-    };
+    let overrides = args.overrides();
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");
+    }
     if args.fix || args.diff {
         let run = fix(args, &target, &options, &overrides);
         if args.diff {
@@ -353,17 +495,14 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
 /// Print a report in the chosen format and compute the exit status.
 fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> {
     print_errors(&report.errors, &report.sources, human)?;
-    if report.projects == 0 && report.errors.is_empty() && !args.controls.quiet {
-        // Likely a wrong directory: say so rather than report a clean run silently.
-        eprintln!(
-            "warning: no compose files found (compose.yaml, docker-compose.yml, compose.override.yml, docker-compose.*.yml, ...)"
-        );
-    }
     let mut stdout = io::stdout().lock();
     match args.format {
         Format::Human if args.controls.quiet => {
-            for diagnostic in &report.diagnostics {
-                writeln!(stdout, "{}", human.diagnostic(diagnostic, &report.sources))?;
+            // A blank line between findings, none after the last.
+            for (i, diagnostic) in report.diagnostics.iter().enumerate() {
+                let separator = if i == 0 { "" } else { "\n" };
+                let text = human.diagnostic(diagnostic, &report.sources);
+                write!(stdout, "{separator}{text}")?;
             }
         }
         Format::Human => human.render(report, &mut stdout)?,
@@ -470,9 +609,9 @@ fn print_errors(errors: &[LoadError], sources: &SourceMap, human: &Human) -> io:
 fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
     let mut sources = SourceMap::default();
     let (loaded, errors) = lint::load_all(
-        &args.project.target(),
+        &args.project.target(&args.paths),
         &args.project.load_options(),
-        &args.project.overrides(),
+        &args.overrides(),
         &mut sources,
     );
     let budgets: Vec<_> = loaded
@@ -482,7 +621,7 @@ fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
     print_errors(&errors, &sources, human)?;
     let mut stdout = io::stdout().lock();
     match args.format {
-        TableFormat::Text => write!(stdout, "{}", render::budget_text(&budgets, &sources))?,
+        TableFormat::Human => write!(stdout, "{}", render::budget_text(&budgets, &sources))?,
         TableFormat::Json => writeln!(stdout, "{}", render::budget_json(&budgets, &sources))?,
     }
     stdout.flush()?;
@@ -577,7 +716,30 @@ fn list_plans(format: TableFormat) -> io::Result<Status> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use clap::CommandFactory;
+
+    fn hint(args: &[&str]) -> Option<String> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let paths: Vec<PathBuf> = args
+            .iter()
+            .filter(|a| !a.starts_with('-') && !a.starts_with("cax"))
+            .map(PathBuf::from)
+            .collect();
+        super::subcommand_taken_for_a_path(&args, &paths)
+    }
+
+    #[test]
+    fn a_subcommand_read_as_a_path_is_recognised() {
+        assert!(hint(&["rule"]).unwrap().ends_with("did you mean `rules`?"));
+        assert_eq!(
+            hint(&["--plan", "cax21", "budget"]).unwrap(),
+            "`budget` is a subcommand and comes first: did you mean `orion-lint budget --plan cax21`?"
+        );
+        assert_eq!(hint(&["deploy-prod"]), None);
+        assert_eq!(hint(&["Cargo.toml"]), None);
+    }
 
     #[test]
     fn command_line_definition_is_consistent() {

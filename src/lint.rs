@@ -47,8 +47,35 @@ impl Target {
     /// The projects, each as the list of its compose files.
     pub fn projects(&self) -> Result<Vec<Vec<PathBuf>>, LoadError> {
         match self {
-            Target::Paths(paths) => compose::discover::projects(paths),
+            Target::Paths(paths) => {
+                let projects = compose::discover::projects(paths)?;
+                if projects.is_empty() {
+                    return Err(no_compose_file(paths));
+                }
+                Ok(projects)
+            }
             Target::Files(files) => Ok(vec![files.clone()]),
+        }
+    }
+}
+
+/// Paths without a compose file are an error, not a clean run: a CI step run in the wrong
+/// directory must fail. (A dangling symbolic link is no compose file, as for Compose.)
+fn no_compose_file(paths: &[PathBuf]) -> LoadError {
+    const WHAT: &str = "(compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml, docker-compose.*.yml, compose-*.yaml, ...): run orion-lint where the compose files are, or name them with `-f FILE`";
+    match paths {
+        [path] => LoadError::in_file(path, format!("no compose file found {WHAT}")),
+        _ => {
+            let names: Vec<String> = paths
+                .iter()
+                .map(|p| format!("`{}`", crate::source::display_path(p)))
+                .collect();
+            LoadError {
+                message: format!("no compose file found in {} {WHAT}", names.join(", ")),
+                path: None,
+                span: None,
+                related: Vec::new(),
+            }
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct Substitution {
     pub description: String,
     /// Variables that were unset without a default: the value is not what the author meant.
     pub unset: Vec<String>,
+    /// Those of `unset` that are required (`${VAR:?message}`): Compose refuses the file.
+    pub required: Vec<String>,
     /// Parts of the value copied character for character from a file (the template's literal
     /// text, a default, a `.env` value), so that a word inside the value can be located.
     pub pieces: Vec<(std::ops::Range<usize>, Span)>,

@@ -149,7 +149,9 @@ fn an_unknown_plan_exits_two_with_a_suggestion() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("unknown plan `cax12`: did you mean `cax11`?"),
+        stderr.contains(
+            "invalid value 'cax12' for '--plan <PLAN>': unknown plan; did you mean `cax11`?"
+        ),
         "{stderr}"
     );
 
@@ -550,4 +552,306 @@ fn redis_options_from_the_environment_count() {
             ),
         ]
     );
+}
+
+/// Run the binary in `dir` with `args`: (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = orion().current_dir(dir).args(args).output().expect("runs");
+    (
+        output.status.code().expect("exit code"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_a_misspelt_subcommand_is_a_usage_error_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    for (typo, meant) in [
+        ("rule", "rules"),
+        ("plan", "plans"),
+        ("budgt", "budget"),
+        ("explian", "explain"),
+    ] {
+        let (code, stdout, stderr) = run_in(dir.path(), &[typo]);
+        assert_eq!(code, 2, "{typo}: {stderr}");
+        assert!(
+            stderr.contains(&format!("unrecognized subcommand `{typo}`"))
+                && stderr.contains(&format!("did you mean `{meant}`?")),
+            "{typo}: {stderr}"
+        );
+        assert!(!stderr.contains("cannot read this path"), "{stderr}");
+        assert_eq!(stdout, "", "{typo}");
+    }
+    // A file of that name is linted as usual.
+    write(
+        dir.path(),
+        "rule",
+        "services:\n  a:\n    image: x\n    mem_limit: 1g\n",
+    );
+    let (code, stdout, _) = run_in(dir.path(), &["rule"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "No problems found in 1 project.\n")
+    );
+}
+
+#[test]
+fn cli_a_subcommand_after_an_option_says_where_it_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_in(dir.path(), &["--plan", "cax21", "budget"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("did you mean `orion-lint budget --plan cax21`?"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot read"), "{stderr}");
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn cli_human_is_the_name_of_the_text_format_everywhere() {
+    let orion_stack = ["budget", "testdata/orion", "--plan", "cax11"];
+    let human = orion()
+        .args(orion_stack)
+        .args(["--format", "human"])
+        .output()
+        .unwrap();
+    let text = orion()
+        .args(orion_stack)
+        .args(["--format", "text"])
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(0), "{human:?}");
+    assert_eq!(human.stdout, text.stdout);
+    for list in ["rules", "plans"] {
+        let output = orion().args([list, "--format", "human"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{list}: {output:?}");
+    }
+    // `text` is accepted for linting too, and is the same output.
+    let lint_text = orion()
+        .args(["testdata/orion", "--format", "text", "--color", "never"])
+        .output()
+        .unwrap();
+    let lint_human = orion()
+        .args(["testdata/orion", "--format", "human", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(lint_text.stdout, lint_human.stdout);
+    assert_eq!(lint_text.status.code(), lint_human.status.code());
+    let help = orion().args(["budget", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("human") && !help.contains("[possible values: text"),
+        "{help}"
+    );
+}
+
+#[test]
+fn cli_each_subcommand_help_speaks_of_what_it_does() {
+    let help = |args: &[&str]| {
+        let output = orion().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let budget = help(&["budget", "--help"]);
+    for lint_only in ["--fix", "--redis-headroom", "to lint", "--select"] {
+        assert!(!budget.contains(lint_only), "`{lint_only}` in:\n{budget}");
+    }
+    assert!(budget.contains("--plan"), "{budget}");
+    let check = help(&["check", "--help"]);
+    for lint in ["--fix", "--redis-headroom", "to lint"] {
+        assert!(check.contains(lint), "`{lint}` missing in:\n{check}");
+    }
+    assert!(help(&["--help"]).contains("--fix"));
+}
+
+#[test]
+fn cli_bad_argument_values_are_usage_errors_and_nothing_else() {
+    for args in [
+        &["--plan", "foo"][..],
+        &["budget", "--plan", "foo"],
+        &["--from-plan", "foo"],
+        &["--os-reserve", "lots"],
+    ] {
+        let output = orion().args(args).arg("testdata/orion").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "", "{args:?}");
+        assert!(
+            stderr.starts_with("error: invalid value"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("project"), "{args:?}: {stderr}");
+    }
+    let output = orion().args(["--plan", "foo"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cax11") && stderr.contains("ccx63"),
+        "the plans are listed: {stderr}"
+    );
+    let output = orion().args(["--plan", "cax12"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("did you mean `cax11`?"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn cli_a_directory_without_compose_files_exits_two() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "not compose\n").unwrap();
+    for args in [&[][..], &["."], &["budget"], &["--format", "json"]] {
+        let (code, _, stderr) = run_in(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no compose file found"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A compose file that is a dangling symbolic link is no compose file, as for Compose.
+    std::os::unix::fs::symlink("gone.yaml", dir.path().join("compose.yaml")).unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no compose file found"), "{stderr}");
+}
+
+#[test]
+fn cli_empty_compose_files_are_refused_as_compose_refuses_them() {
+    for text in [
+        "",
+        "  \n\n",
+        "# only a comment\n",
+        "---\n# nothing\n",
+        "{}\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "compose.yaml", text);
+        let (code, stdout, stderr) = run_in(dir.path(), &["--color", "never"]);
+        assert_eq!(code, 2, "{text:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("compose.yaml: empty compose file"),
+            "{text:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn cli_unsafe_fixes_alone_warns_that_it_needs_fix_or_diff() {
+    let (_, _, stderr) = run_in(Path::new("testdata/orion"), &["--unsafe-fixes"]);
+    assert!(
+        stderr.contains("--unsafe-fixes does nothing without --fix or --diff"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = run_in(Path::new("testdata/orion"), &["--unsafe-fixes", "--diff"]);
+    assert!(!stderr.contains("does nothing"), "{stderr}");
+}
+
+#[test]
+fn cli_human_output_wraps_between_words_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  broker:\n    image: redis:7\n    command: redis-server --maxmemory 96mb --maxmemory-policy allkeys-lru\n    mem_limit: 128m\n  worker:\n    image: celery\n    mem_limit: 256m\n    environment:\n      CELERY_BROKER_URL: redis://broker:6379/0\n",
+    );
+    for width in ["40", "60", "80", "100"] {
+        let output = orion()
+            .current_dir(dir.path())
+            .env("COLUMNS", width)
+            .args(["--color", "never", "-q"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(stdout.contains("allkeys-lru"), "width {width}:\n{stdout}");
+        for line in stdout.lines() {
+            let text = line.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '`');
+            let ticks = text.matches('`').count();
+            assert!(
+                ticks % 2 == 0 || !text.starts_with(|c: char| c.is_alphanumeric()),
+                "width {width}: a line break inside inline code:\n{stdout}"
+            );
+        }
+        assert!(!stdout.contains("allkeys-\n"), "width {width}:\n{stdout}");
+        assert!(
+            !stdout.ends_with("\n\n"),
+            "-q ends with a blank line:\n{stdout:?}"
+        );
+    }
+}
+
+#[test]
+fn cli_version_completions_and_man_page_come_from_the_command_line_definition() {
+    let output = orion().arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!("orion-lint {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = orion().args(["completions", shell]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        for word in ["budget", "explain", "plan", "severity-threshold"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let output = orion().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+
+    let output = orion().arg("manpage").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let roff = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        roff.starts_with(".ie") || roff.contains(".TH orion-lint"),
+        "{roff}"
+    );
+    for word in [
+        "budget",
+        "rules",
+        "explain",
+        "plans",
+        "completions",
+        "\\-\\-plan",
+    ] {
+        assert!(roff.contains(word), "the man page lacks {word}:\n{roff}");
+    }
+}
+
+#[test]
+fn cli_variable_unset_says_what_compose_does_for_each_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    mem_limit: ${A_MEM}\n  b:\n    image: x\n    mem_limit: ${B_MEM:?set B_MEM}\n  c:\n    image: redis\n    mem_limit: 1g\n    command: redis-server --requirepass ${REDIS_PASSWORD}\n",
+    );
+    let (report, _) = json(&[&file, "--select", "variable-unset"]);
+    let found: Vec<(String, String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["service"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+                d["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    let (_, a, _) = &found[0];
+    assert!(a.contains("Compose substitutes an empty string"), "{a}");
+    let (_, b, _) = &found[1];
+    assert!(
+        b.contains("Compose refuses the file (\"required variable B_MEM is missing a value\")")
+            && !b.contains("empty string"),
+        "{b}"
+    );
+    for (service, _, help) in &found {
+        assert!(help.starts_with("set `"), "{service}: {help}");
+        assert!(
+            !help.contains(":-"),
+            "{service}: no default suggested: {help}"
+        );
+    }
 }

@@ -116,6 +116,7 @@ fn assert_fix_refused(dir: &Path, file: &str, why: &str) {
 }
 
 #[test]
+#[ignore = "needs root and chattr"]
 fn writes_a_fix_over_three_files_is_all_or_nothing() {
     for failing in ["redis/redis.conf", "compose.yaml", ".env"] {
         let dir = three_file_project();
@@ -127,6 +128,7 @@ fn writes_a_fix_over_three_files_is_all_or_nothing() {
 }
 
 #[test]
+#[ignore = "needs root and chattr"]
 fn writes_a_directory_refusing_the_temporary_leaves_every_file_untouched() {
     let dir = three_file_project();
     let Some(_guard) = Immutable::set(&dir.path().join("redis")) else {
@@ -192,6 +194,7 @@ fn writes_one_file_through_two_paths_gets_one_coherent_edit() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn writes_keep_owner_group_and_mode() {
     if !common::is_root() {
         common::require(
@@ -226,6 +229,7 @@ fn writes_keep_owner_group_and_mode() {
 }
 
 #[test]
+#[ignore = "needs strace"]
 fn writes_the_temporary_is_created_with_the_originals_mode() {
     let Some(strace) = common::require(
         "strace",
@@ -892,6 +896,7 @@ fn traced_calls(strace: &Path, dir: &Path, args: &[&str]) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs strace"]
 fn boundary_nothing_is_executed_and_no_connection_is_opened() {
     let Some(strace) = common::require(
         "strace",

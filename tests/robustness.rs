@@ -102,6 +102,7 @@ fn changed_bytes_never_panic() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn corpus_prefixes_never_panic() {
     let Some(corpus) = common::corpus() else {
         return;

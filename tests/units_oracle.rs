@@ -299,6 +299,7 @@ fn compare_compose(
 }
 
 #[test]
+#[ignore = "needs compose"]
 fn compose_string_values_match_compose_v2() {
     let Some(compose) = common::require_compose() else {
         return;
@@ -490,6 +491,7 @@ const COMPOSE_YAML_TYPED: &[YamlTypedCase] = &[
 ];
 
 #[test]
+#[ignore = "needs compose"]
 fn compose_yaml_typed_values_behave_as_documented() {
     let Some(compose) = common::require_compose() else {
         return;
@@ -697,6 +699,7 @@ fn redis_tools() -> Option<(PathBuf, PathBuf)> {
 }
 
 #[test]
+#[ignore = "needs redis-server"]
 fn redis_config_set_matches_redis_bytes() {
     let Some((server_bin, cli)) = redis_tools() else {
         return;
@@ -730,6 +733,7 @@ fn redis_config_set_matches_redis_bytes() {
 
 /// The config-file and command-line path users hit: a server started with the value.
 #[test]
+#[ignore = "needs redis-server"]
 fn redis_startup_matches_redis_bytes() {
     let Some((server_bin, cli)) = redis_tools() else {
         return;
@@ -1179,6 +1183,7 @@ fn check_pg_settings_table(cluster: &PgCluster) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs postgres (and setpriv as root)"]
 fn postgres_values_and_settings_match_postgres() {
     let Some(cluster) = PgCluster::create() else {
         return;

@@ -50,6 +50,9 @@ pub struct Interpolated {
     /// The variables whose values are part of `text`, with where each was set (a `.env` line;
     /// `None` for the process environment).
     pub variables: Vec<(String, Option<Span>)>,
+    /// Those of `unset` that were required (`${VAR?message}`, `${VAR:?message}`): Compose refuses
+    /// the file instead of substituting.
+    pub required: Vec<String>,
 }
 
 impl Interpolated {
@@ -82,6 +85,7 @@ pub fn interpolate<'v>(
         pieces: Vec::new(),
         unset: Vec::new(),
         variables: Vec::new(),
+        required: Vec::new(),
     };
     let pieces = expand(template, 0, lookup, &mut out)?;
     out.origin = match pieces.as_slice() {
@@ -214,6 +218,7 @@ fn braced<'v>(
     if operator == b'?' {
         // A required variable: Compose refuses the file; orion-lint treats the value as unknown.
         out.unset.push(name.to_string());
+        out.required.push(name.to_string());
         return Ok(Origin::Mixed);
     }
     let pieces = expand(arg, base + arg_start, lookup, out)?;

@@ -154,13 +154,11 @@ impl<'a> Loader<'a> {
         environment.fill_from(self.read_env_files(&env_files, named, None)?);
         let scope = Scope { dir, environment };
         let (root, ids) = self.load_files(files, &scope)?;
-        if ids
-            .iter()
-            .all(|id| self.sources.get(*id).text.trim().is_empty())
-        {
+        // Compose refuses a project whose files hold nothing (blank, comments only, `{}`).
+        if root.as_map().is_some_and(|entries| entries.is_empty()) {
             return Err(LoadError::in_file(
                 first,
-                "the file is empty: a Compose file needs a `services:` mapping",
+                "empty compose file (nothing but blank lines or comments): Compose refuses it too; add a `services:` mapping, or remove the file",
             ));
         }
         Ok(Loaded {
@@ -712,6 +710,7 @@ fn substitute(
             source,
             description,
             unset: result.unset,
+            required: result.required,
             pieces,
             variables: result.variables,
         },

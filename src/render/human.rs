@@ -31,6 +31,9 @@ impl Human {
         };
         GraphicalReportHandler::new_themed(theme)
             .with_width(self.width)
+            .with_word_separator(textwrap::WordSeparator::Custom(words_outside_code))
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .with_break_words(false)
             .with_links(false)
             .with_context_lines(1)
             .without_syntax_highlighting()
@@ -64,6 +67,27 @@ impl Renderer for Human {
         }
         writeln!(out, "{}", summary(report))
     }
+}
+
+/// The words that wrapping may put on separate lines: split after spaces, never inside
+/// `inline code`, so that a value, a policy name or a command is never cut in two.
+fn words_outside_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let mut words = Vec::new();
+    let (mut start, mut in_code) = (0, false);
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '`' {
+            in_code = !in_code;
+        }
+        if c == ' ' && !in_code && chars.peek().is_some_and(|&(_, next)| next != ' ') {
+            words.push(textwrap::core::Word::from(&line[start..=i]));
+            start = i + 1;
+        }
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 /// "Found 2 errors and 1 warning in 1 project.", "No problems found in 3 projects.", plus the

