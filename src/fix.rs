@@ -52,7 +52,8 @@ pub fn replace_value(
 
 /// An edit appending words to a command written as a string (`redis-server --port 6379`) or a
 /// list (flow `[...]` or block `- ...`), in the command's own style. `None` for an interpolated
-/// command or one whose layout is not recognised.
+/// command, a string command that Compose cuts short at a shell operator (the words would be
+/// dropped), or one whose layout is not recognised.
 pub fn append_args(sources: &SourceMap, command: &Node, words: &[&str]) -> Option<Edit> {
     let text = &sources.get(command.span.file).text;
     let written = sources.text(&command.span);
@@ -62,7 +63,11 @@ pub fn append_args(sources: &SourceMap, command: &Node, words: &[&str]) -> Optio
         replacement,
     };
     match &command.value {
-        Value::Scalar(scalar) if scalar.substitution.is_none() && !written.contains('\n') => {
+        Value::Scalar(scalar)
+            if scalar.substitution.is_none()
+                && !written.contains('\n')
+                && crate::compose::command::splits_whole(&scalar.text) =>
+        {
             let quoted = matches!(
                 scalar.style,
                 yaml::Style::SingleQuoted | yaml::Style::DoubleQuoted

@@ -62,15 +62,7 @@ pub fn compose_bytes(text: &str) -> Result<u64, SizeError> {
             "`{text}` is not a Compose byte value: use an integer or decimal followed by b, k, m, g, t or p (1024-based), e.g. `512m` or `1g`"
         ))
     };
-    // go-units splits at the last digit, dot or space: what follows is the suffix.
-    let sep = text
-        .rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')
-        .ok_or_else(invalid)?;
-    let (number, suffix) = if text.as_bytes()[sep] == b' ' {
-        (&text[..sep], &text[sep + 1..])
-    } else {
-        (&text[..=sep], &text[sep + 1..])
-    };
+    let (number, suffix) = split_compose_unit(text).ok_or_else(invalid)?;
     let size = go_parse_float(number).ok_or_else(invalid)?;
     if size < 0.0 {
         return Err(SizeError::new(format!(
@@ -93,6 +85,17 @@ pub fn compose_bytes(text: &str) -> Result<u64, SizeError> {
 }
 
 const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A Compose size split as go-units splits it: the suffix is what follows the last ASCII digit,
+/// dot or space, and a space there belongs to neither. `None` without any of them.
+fn split_compose_unit(text: &str) -> Option<(&str, &str)> {
+    let sep = text.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')?;
+    Some(if text.as_bytes()[sep] == b' ' {
+        (&text[..sep], &text[sep + 1..])
+    } else {
+        (&text[..=sep], &text[sep + 1..])
+    })
+}
 
 /// The multiplier of a go-units suffix (already split from the number), or `None` if go-units
 /// refuses it.
@@ -736,14 +739,14 @@ pub fn compose_size(bytes: u64) -> String {
 /// `1536m`, `512M` becomes `1G`, `512MiB` becomes `1GiB`; a plain byte count stays one.
 pub fn compose_size_like(bytes: u64, original: &str) -> String {
     let original = original.trim();
-    let unit_at = original.find(|c: char| c.is_ascii_alphabetic());
-    let Some(unit_at) = unit_at else {
+    // The unit as Compose reads it: the letters of `1e3k` or `0x1p4` belong to the number.
+    let Some((number, unit)) = split_compose_unit(original).filter(|(_, unit)| !unit.is_empty())
+    else {
         return bytes.to_string();
     };
-    let unit = &original[unit_at..];
     let upper = unit.starts_with(|c: char| c.is_ascii_uppercase());
     let tail = &unit[unit.chars().next().map_or(0, char::len_utf8)..];
-    let space = if original[..unit_at].ends_with(' ') {
+    let space = if number.len() + unit.len() < original.len() {
         " "
     } else {
         ""
@@ -768,13 +771,18 @@ pub fn compose_size_like(bytes: u64, original: &str) -> String {
 }
 
 /// A Redis memory value in Redis's binary units, rounded down to whole MiB: `96mb`, `1gb`.
-/// (`mb`/`gb` are 1024-based in Redis; `m`/`g` would be 1000-based.)
+/// (`mb`/`gb` are 1024-based in Redis; `m`/`g` would be 1000-based.) Below 1 MiB it is rounded
+/// down to whole KiB (`768kb`), and below 1 KiB it is bytes: `0mb` would mean *no limit*.
 pub fn redis_size(bytes: u64) -> String {
     let mib = bytes / MIB;
     if mib >= 1024 && mib % 1024 == 0 {
         format!("{}gb", mib / 1024)
-    } else {
+    } else if mib > 0 || bytes == 0 {
         format!("{mib}mb")
+    } else if bytes >= KIB {
+        format!("{}kb", bytes / KIB)
+    } else {
+        bytes.to_string()
     }
 }
 
@@ -1198,6 +1206,24 @@ mod tests {
                 Ok(bytes)
             );
         }
+    }
+
+    #[test]
+    fn compose_sizes_like_a_number_with_letters_read_back() {
+        // Found by fuzzing: the letters of `1e3k` and `0x1p14` are part of the number.
+        assert_eq!(compose_size_like(1000 * KIB, "1e3k"), "1000k");
+        assert_eq!(compose_size_like(16 * KIB, "0x1p14"), "16384");
+        assert_eq!(compose_size_like(2 * GIB, "0x1p0G"), "2G");
+        assert_eq!(compose_size_like(GIB, "inf "), "1073741824");
+    }
+
+    #[test]
+    fn redis_sizes_below_one_mib_are_not_zero() {
+        // `0mb` means no limit: a suggestion must never turn a small limit into none.
+        assert_eq!(redis_size(768 * KIB), "768kb");
+        assert_eq!(redis_size(768), "768");
+        assert_eq!(redis_size(96 * MIB + 5), "96mb");
+        assert_eq!(redis_bytes(&redis_size(1536 * KIB)), Ok(MIB));
     }
 
     #[test]

@@ -99,6 +99,16 @@ pub fn shell_words(line: &str) -> Option<Vec<Word>> {
     split_words(line, false).map(|mut commands| commands.swap_remove(0))
 }
 
+/// Whether Compose reads all of a string command: go-shellwords stops at the first unquoted shell
+/// operator (`<`, `|`, `;`...) and drops the rest, so words appended after it are never seen.
+pub fn splits_whole(line: &str) -> bool {
+    shell_words(line).is_some_and(|words| {
+        words
+            .last()
+            .is_none_or(|(_, range)| range.end == line.trim_end().len())
+    })
+}
+
 /// The simple commands of a shell script (`a && exec b; c | d`), each split into words.
 pub fn script_words(script: &str) -> Option<Vec<Vec<Word>>> {
     split_words(script, true)
@@ -280,6 +290,15 @@ mod tests {
             .into_iter()
             .map(|(w, _)| w)
             .collect()
+    }
+
+    #[test]
+    fn a_command_cut_at_a_shell_operator_does_not_split_whole() {
+        assert!(splits_whole("redis-server --port 6379 "));
+        assert!(splits_whole("redis-server \"a b\""));
+        assert!(splits_whole(""));
+        assert!(!splits_whole("redis-server --maxmemory <5 --port 1"));
+        assert!(!splits_whole("redis-server | tee log"));
     }
 
     #[test]

@@ -1,0 +1,14 @@
+//! The whole lint of one project, rendered in every format.
+#![no_main]
+
+#[path = "../../tests/properties/checks.rs"]
+mod checks;
+
+thread_local! {
+    // One project directory per process, rewritten for every input.
+    static SCRATCH: checks::Scratch = checks::Scratch::new();
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    SCRATCH.with(|scratch| checks::check_lint(scratch, data));
+});
