@@ -469,3 +469,96 @@ pub fn rdformat_validate(script: &Path, files: &[PathBuf]) -> (serde_json::Value
     });
     (report, output.status.success())
 }
+
+// ---- Bounded runs of the binary (tests/hostile.rs) ----
+
+/// What one run of the orion-lint binary did, watched for time and memory.
+#[derive(Debug)]
+pub struct Watched {
+    /// The exit code; `None` when the run was killed or died from a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub wall: std::time::Duration,
+    /// The peak resident set size (`VmHWM`) seen while polling, in kB.
+    pub peak_rss_kb: u64,
+}
+
+/// Run the binary with `args` in `dir` (empty environment, as [`orion`]), polling its peak memory,
+/// and kill it after `kill_after`.
+pub fn orion_watched(dir: &Path, args: &[&str], kill_after: std::time::Duration) -> Watched {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("orion-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("COLUMNS", "100")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+    let status_file = format!("/proc/{}/status", child.id());
+    let started = Instant::now();
+    let mut peak_rss_kb = 0;
+    let status = loop {
+        let hwm = fs::read_to_string(&status_file).ok().and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        });
+        peak_rss_kb = peak_rss_kb.max(hwm.unwrap_or(0));
+        if let Some(status) = child.try_wait().expect("waiting works") {
+            break Some(status);
+        }
+        if started.elapsed() > kill_after {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    Watched {
+        code: status.and_then(|s| s.code()),
+        stdout: stdout.join().expect("reader thread"),
+        stderr: stderr.join().expect("reader thread"),
+        wall: started.elapsed(),
+        peak_rss_kb,
+    }
+}
+
+impl Watched {
+    /// Panics unless the run ended by itself within `wall` and `rss_mb`, without a panic.
+    pub fn assert_bounded(&self, wall: std::time::Duration, rss_mb: u64) {
+        assert!(
+            self.code.is_some(),
+            "killed or died from a signal after {:?}: {self:#?}",
+            self.wall
+        );
+        assert_ne!(self.code, Some(101), "panicked: {}", self.stderr);
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panicked: {}",
+            self.stderr
+        );
+        assert!(
+            self.wall <= wall,
+            "took {:?} (bound {wall:?})\nstderr: {}",
+            self.wall,
+            self.stderr
+        );
+        assert!(
+            self.peak_rss_kb <= rss_mb * 1024,
+            "peak RSS {} kB (bound {rss_mb} MB)",
+            self.peak_rss_kb
+        );
+    }
+}
