@@ -69,6 +69,48 @@ fn names_position(text: &str, file: &str) -> bool {
 }
 
 #[test]
+fn crashes_budget_total_beyond_range_is_reported_in_every_format() {
+    // 10^10 × 1 GiB fits a u64 but what is left on the plan does not fit an i64; 2^63 - 1
+    // replicas × 1 GiB does not fit a u64 at all.
+    for replicas in ["10000000000", "9223372036854775807"] {
+        let compose = format!(
+            "services:\n  a:\n    image: x\n    mem_limit: 1g\n    deploy:\n      replicas: {replicas}\n"
+        );
+        let files = [("compose.yaml", compose.as_str())];
+        let json = run(&files, &["budget", "--plan", "cax11", "--format", "json"]);
+        assert_eq!(json.code, Some(0), "{json:#?}");
+        let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let project = &value["projects"][0];
+        assert_eq!(
+            project["services"][0]["replicas"],
+            replicas.parse::<u64>().unwrap()
+        );
+        assert!(
+            project["total_bytes"].as_u64().unwrap() > 1 << 62,
+            "{project}"
+        );
+        assert!(
+            project["remaining_bytes"].as_i64().unwrap() < 0,
+            "{project}"
+        );
+        let text = run(&files, &["budget", "--plan", "cax11"]);
+        assert_eq!(text.code, Some(0), "{text:#?}");
+        assert!(text.stdout.contains("OVER by"), "{}", text.stdout);
+        let lint = run(&files, &["--plan", "cax11", "--format", "json"]);
+        assert_eq!(lint.code, Some(1), "{lint:#?}");
+        assert!(lint.stdout.contains("plan-ram-exceeded"), "{}", lint.stdout);
+    }
+    // Beyond 16 EiB the total cannot be counted: both formats say so.
+    let compose = "services:\n  a:\n    image: x\n    mem_limit: 1g\n    deploy:\n      replicas: 9223372036854775807\n";
+    let files = [("compose.yaml", compose)];
+    let json = run(&files, &["budget", "--plan", "cax11", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["projects"][0]["total_out_of_range"], true, "{value}");
+    let text = run(&files, &["budget", "--plan", "cax11"]);
+    assert!(text.stdout.contains("beyond 16 EiB"), "{}", text.stdout);
+}
+
+#[test]
 fn crashes_alias_bomb_through_complex_keys_is_refused() {
     let mut compose = String::from("x-0: &a0 [x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {
@@ -153,5 +195,94 @@ fn crashes_long_string_command_splits_in_linear_time() {
     for compose in [plain, script] {
         let watched = run(&[("compose.yaml", &compose)], &["--format", "json"]);
         assert!(matches!(watched.code, Some(0 | 1)), "{watched:#?}");
+    }
+}
+
+/// Run Compose v2 `config` on `dir`; its replica count of service `a`, or `None` if it refuses.
+fn compose_replicas(compose: &Path, dir: &Path) -> Option<u64> {
+    let output = std::process::Command::new(compose)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .args(["config", "--format", "json"])
+        .output()
+        .expect("compose runs");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    let service = &json["services"]["a"];
+    Some(
+        service["scale"]
+            .as_u64()
+            .or_else(|| service["deploy"]["replicas"].as_u64())
+            .unwrap_or(1),
+    )
+}
+
+#[test]
+fn crashes_invalid_replicas_are_reported_and_not_counted_as_one() {
+    let compose = common::require_compose();
+    let bad = [
+        "-3",
+        "1.5",
+        "\"x\"",
+        "\" 2\"",
+        "\"2.0\"",
+        "true",
+        "18446744073709551616",
+        "9223372036854775808",
+        "\"${N}\"",
+    ];
+    let good = [
+        ("2.0", 2),
+        ("\"+2\"", 2),
+        ("0x10", 16),
+        ("\"010\"", 10),
+        ("1e1", 10),
+    ];
+    let cases = bad
+        .iter()
+        .map(|v| (*v, None))
+        .chain(good.iter().map(|(v, n)| (*v, Some(*n))));
+    for (value, expected) in cases {
+        for field in ["scale", "deploy:\n      replicas"] {
+            let text =
+                format!("services:\n  a:\n    image: x\n    mem_limit: 1g\n    {field}: {value}\n");
+            let files = [("compose.yaml", text.as_str()), (".env", "N=-4\n")];
+            let lint = run(&files, &["--format", "json"]);
+            let reported = lint.stdout.contains("\"replicas-invalid\"");
+            assert_eq!(
+                reported,
+                expected.is_none(),
+                "{field}: {value}: {}",
+                lint.stdout
+            );
+            assert!(
+                !lint.stdout.contains("-4"),
+                "the variable's value is not echoed"
+            );
+            let budget = run(&files, &["budget", "--format", "json"]);
+            let json: serde_json::Value = serde_json::from_str(&budget.stdout).unwrap();
+            let project = &json["projects"][0];
+            assert_eq!(
+                project["services"][0]["replicas"].as_u64(),
+                expected,
+                "{value}"
+            );
+            let unknown = project["unlimited"]
+                .as_array()
+                .unwrap()
+                .contains(&"a".into());
+            assert_eq!(unknown, expected.is_none(), "{value}: {project}");
+            if let Some(compose) = &compose {
+                let dir = tempfile::tempdir().unwrap();
+                for (name, text) in files {
+                    std::fs::write(dir.path().join(name), text).unwrap();
+                }
+                assert_eq!(
+                    compose_replicas(compose, dir.path()),
+                    expected,
+                    "{field}: {value}"
+                );
+            }
+        }
     }
 }
