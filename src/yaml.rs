@@ -843,7 +843,7 @@ pub fn value_span(file_text: &str, node: &Node, range: std::ops::Range<usize>) -
 
 /// [`value_span`] for many parts of one scalar (the words of a long command): the value is
 /// aligned with its text once, so that locating every word stays linear.
-pub struct ValueLocator<'n> {
+pub(crate) struct ValueLocator<'n> {
     node: &'n Node,
     /// Where the scalar's content starts in the file, and for each byte of its value the offset
     /// in that content it was read from; `None` when they cannot be aligned or the value is
@@ -877,14 +877,10 @@ impl<'n> ValueLocator<'n> {
         };
         // An interpolated value: through the part it was copied from, possibly in another file.
         if let Some(substitution) = &scalar.substitution {
-            return substitution
-                .pieces
-                .iter()
-                .find(|(part, _)| part.start <= range.start && range.end <= part.end)
-                .map_or_else(
-                    || node.span.clone(),
-                    |(part, span)| span.sub(range.start - part.start..range.end - part.start),
-                );
+            return piece_containing(&substitution.pieces, &range).map_or_else(
+                || node.span.clone(),
+                |(part, span)| span.sub(range.start - part.start..range.end - part.start),
+            );
         }
         self.alignment
             .as_ref()
@@ -899,6 +895,33 @@ impl<'n> ValueLocator<'n> {
             })
             .unwrap_or_else(|| node.span.clone())
     }
+}
+
+/// The piece of an interpolated value ([`Substitution::pieces`]) that holds all of `range`. The
+/// pieces are in the order of the value and do not overlap, so that a long value's words are
+/// found by bisection.
+pub(crate) fn piece_containing<'p>(
+    pieces: &'p [(std::ops::Range<usize>, Span)],
+    range: &std::ops::Range<usize>,
+) -> Option<&'p (std::ops::Range<usize>, Span)> {
+    let first = pieces.partition_point(|(part, _)| part.end < range.end);
+    pieces[first..]
+        .iter()
+        .take_while(|(part, _)| part.start <= range.start)
+        .find(|(part, _)| range.end <= part.end)
+}
+
+/// The pieces of an interpolated value that overlap `range`, found by bisection as in
+/// [`piece_containing`].
+pub(crate) fn pieces_overlapping<'p>(
+    pieces: &'p [(std::ops::Range<usize>, Span)],
+    range: &std::ops::Range<usize>,
+) -> impl Iterator<Item = &'p (std::ops::Range<usize>, Span)> {
+    let first = pieces.partition_point(|(part, _)| part.end <= range.start);
+    let end = range.end;
+    pieces[first..]
+        .iter()
+        .take_while(move |(part, _)| part.start < end)
 }
 
 /// For each byte of `value`, the offset in `written` of the character it was read from.

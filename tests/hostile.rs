@@ -192,8 +192,14 @@ fn crashes_long_string_command_splits_in_linear_time() {
         "services:\n  a:\n    image: redis\n    command: sh -c \"{}\"\n",
         words.join(" ")
     );
-    for compose in [plain, script] {
-        let watched = run(&[("compose.yaml", &compose)], &["--format", "json"]);
+    // Interpolated: each word is a piece copied from `.env`.
+    let variables = vec!["$A"; 16_000].join(" ");
+    let interpolated = format!("services:\n  a:\n    image: redis\n    command: sh {variables}\n");
+    let interpolated_script =
+        format!("services:\n  a:\n    image: redis\n    command: [sh, -c, \"{variables}\"]\n");
+    for compose in [plain, script, interpolated, interpolated_script] {
+        let files = [("compose.yaml", compose.as_str()), (".env", "A=x\n")];
+        let watched = run(&files, &["--format", "json"]);
         assert!(matches!(watched.code, Some(0 | 1)), "{watched:#?}");
     }
 }

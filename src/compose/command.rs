@@ -21,8 +21,7 @@ pub struct Arg {
 
 /// The parts of `parts` that fall inside `range`, relative to its start.
 fn parts_within(parts: &[(Range<usize>, Span)], range: &Range<usize>) -> Vec<(Range<usize>, Span)> {
-    parts
-        .iter()
+    yaml::pieces_overlapping(parts, range)
         .filter_map(|(part, span)| {
             let (start, end) = (part.start.max(range.start), part.end.min(range.end));
             (start < end).then(|| {
@@ -159,11 +158,7 @@ impl Written {
     }
 
     fn sub_span(&self, arg: &Arg, range: Range<usize>) -> Span {
-        if let Some((part, span)) = arg
-            .parts
-            .iter()
-            .find(|(part, _)| part.start <= range.start && range.end <= part.end)
-        {
+        if let Some((part, span)) = yaml::piece_containing(&arg.parts, &range) {
             return span.sub(range.start - part.start..range.end - part.start);
         }
         match self {

@@ -687,9 +687,11 @@ fn substitute(
                 ),
             )
         })?;
+    // One alignment of the scalar for all its pieces: a long value has many.
+    let locator = yaml::ValueLocator::new(file_text, node);
     let (source, description) = match &result.origin {
         Origin::Default(range) => (
-            Some(yaml::value_span(file_text, node, range.clone())),
+            Some(locator.span(range.clone())),
             "its variable is not set, so this default is used".to_string(),
         ),
         Origin::Variable {
@@ -715,9 +717,7 @@ fn substitute(
         .iter()
         .filter_map(|(part, source)| {
             let span = match source {
-                interpolate::Source::Template(range) => {
-                    yaml::value_span(file_text, node, range.clone())
-                }
+                interpolate::Source::Template(range) => locator.span(range.clone()),
                 interpolate::Source::Variable(span) => span.clone()?,
             };
             (span.len() == part.len()).then(|| (part.clone(), span))
