@@ -17,8 +17,12 @@ use crate::source::{FileId, Span};
 /// recursive walk (and `Drop`) far from the stack limit.
 pub const MAX_DEPTH: usize = 128;
 /// Nodes that alias expansion may create, against "billion laughs" documents. Keys count as nodes,
-/// and so does each record of an alias site a copied node carries (see [`Node::via`]).
+/// and so does each record of an alias site a copied node carries (see [`Node::via`]) and each
+/// [`TEXT_PER_NODE`] bytes of a copied scalar's text.
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Bytes of scalar text that cost as much as a node in the alias budget (a node takes about as
+/// much memory).
+const TEXT_PER_NODE: usize = 64;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -640,11 +644,12 @@ fn split_tag(tag: Option<&saphyr_parser::Tag>) -> (Option<String>, Option<String
 }
 
 /// What a copy of `node` for one more alias costs: its nodes, keys included, each with the alias
-/// sites it carries and the one the copy adds; and how deep it nests (1 for a scalar).
+/// sites it carries and the one the copy adds, and its scalars' text; and how deep it nests (1 for
+/// a scalar).
 fn expansion_cost(node: &Node) -> (usize, usize) {
     let own = 2 + node.via.len();
     let children = match &node.value {
-        Value::Scalar(_) => Vec::new(),
+        Value::Scalar(scalar) => vec![(scalar.text.len() / TEXT_PER_NODE, 0)],
         Value::Seq(items) => items.iter().map(expansion_cost).collect(),
         Value::Map(entries) => entries
             .iter()

@@ -123,6 +123,18 @@ fn crashes_alias_bomb_through_complex_keys_is_refused() {
 }
 
 #[test]
+fn crashes_aliases_of_a_long_scalar_are_refused() {
+    // 1 MB of text copied 30,000 times: 30 GB from a 1 MB file.
+    let compose = format!(
+        "x-a: &a \"{}\"\nx-b: [{}]\nservices: {{a: {{image: x}}}}\n",
+        "y".repeat(1_000_000),
+        vec!["*a"; 30_000].join(",")
+    );
+    let watched = run(&[("compose.yaml", &compose)], &[]);
+    assert_refused(&watched, "compose.yaml", "aliases expand");
+}
+
+#[test]
 fn crashes_alias_chain_is_refused_early() {
     let mut compose = String::from("a0: &a0 [x]\n");
     for i in 1..3000 {
