@@ -11,19 +11,32 @@ pub struct Row<'p> {
     pub limit: Option<u64>,
     /// The limit depends on an unset variable.
     pub unknown: bool,
-    pub replicas: u64,
+    /// How many containers run; `None` when `scale`/`deploy.replicas` is invalid
+    /// (`replicas-invalid`), so the service's share is unknown.
+    pub replicas: Option<u64>,
     /// Whether the service runs with the active profiles (and has replicas).
     pub runs: bool,
 }
 
 impl Row<'_> {
     /// What the service's containers may use together: limit × replicas, 0 when it does not run
-    /// or has no limit.
-    pub fn subtotal(&self) -> u64 {
-        match (self.runs, self.limit) {
-            (true, Some(limit)) => limit.saturating_mul(self.replicas),
-            _ => 0,
+    /// or has no limit or an unknown replica count; `None` beyond what a u64 counts.
+    fn checked_subtotal(&self) -> Option<u64> {
+        match (self.runs, self.limit, self.replicas) {
+            (true, Some(limit), Some(replicas)) => limit.checked_mul(replicas),
+            _ => Some(0),
         }
+    }
+
+    /// [`Row::checked_subtotal`], saturating at `u64::MAX` (16 EiB).
+    pub fn subtotal(&self) -> u64 {
+        self.checked_subtotal().unwrap_or(u64::MAX)
+    }
+
+    /// Whether the service runs but what it uses is not known: no limit, or one that depends on
+    /// an unset variable, or an invalid replica count.
+    pub(crate) fn is_uncounted(&self) -> bool {
+        self.runs && (self.limit.is_none() || self.replicas.is_none())
     }
 }
 
@@ -58,7 +71,8 @@ impl<'p> Budget<'p> {
         }
     }
 
-    /// The sum of limit × replicas over the services that run.
+    /// The sum of limit × replicas over the services that run, saturating at `u64::MAX` (see
+    /// [`Budget::out_of_range`]).
     pub fn containers(&self) -> u64 {
         self.rows
             .iter()
@@ -71,19 +85,39 @@ impl<'p> Budget<'p> {
         self.containers().saturating_add(self.os_reserve)
     }
 
-    /// Services that run without a memory limit, or with an unknown one: with any, the total is
-    /// only a lower bound.
-    pub fn unlimited(&self) -> Vec<&Row<'p>> {
+    /// Whether what is needed exceeds what a u64 counts (16 EiB), so that [`Budget::needed`] is
+    /// only a lower bound: no server has that, but a typo in `replicas` gets there.
+    pub fn out_of_range(&self) -> bool {
         self.rows
             .iter()
-            .filter(|r| r.runs && r.limit.is_none())
-            .collect()
+            .try_fold(self.os_reserve, |sum, row| {
+                sum.checked_add(row.checked_subtotal()?)
+            })
+            .is_none()
+    }
+
+    /// Services that run without a memory limit, with an unknown one or with an unknown replica
+    /// count: with any, the total is only a lower bound.
+    pub fn unlimited(&self) -> Vec<&Row<'p>> {
+        self.rows.iter().filter(|r| r.is_uncounted()).collect()
     }
 
     /// RAM left on the plan after containers and reserve; negative when overcommitted.
     pub fn remaining(&self) -> Option<i128> {
         self.plan
             .map(|p| i128::from(p.ram_bytes()) - i128::from(self.needed()))
+    }
+
+    /// [`Budget::remaining`] clamped into a 64-bit integer, what JSON readers take as one.
+    pub fn remaining_i64(&self) -> Option<i64> {
+        self.remaining()
+            .map(|r| i64::try_from(r).unwrap_or(if r < 0 { i64::MIN } else { i64::MAX }))
+    }
+
+    /// Whether [`Budget::needed`] or [`Budget::remaining_i64`] is only a bound, the true number
+    /// being out of their range.
+    pub fn numbers_are_bounds(&self) -> bool {
+        self.out_of_range() || self.remaining().is_some_and(|r| i64::try_from(r).is_err())
     }
 
     /// The smallest catalog plan with room for everything, preferring the current family.

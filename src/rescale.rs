@@ -60,6 +60,13 @@ pub struct Row<'p> {
     pub note: Option<String>,
 }
 
+impl Row<'_> {
+    /// What the service's containers may use together before the rescale.
+    fn before_total(&self) -> u64 {
+        self.before.saturating_mul(self.replicas)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Rescale<'p> {
     pub from: &'static Plan,
@@ -70,11 +77,17 @@ pub struct Rescale<'p> {
 
 impl Rescale<'_> {
     pub fn total_before(&self) -> u64 {
-        self.rows.iter().map(|r| r.before * r.replicas).sum()
+        self.rows
+            .iter()
+            .map(Row::before_total)
+            .fold(0, u64::saturating_add)
     }
 
     pub fn total_after(&self) -> u64 {
-        self.rows.iter().map(|r| r.after * r.replicas).sum()
+        self.rows
+            .iter()
+            .map(|r| r.after.saturating_mul(r.replicas))
+            .fold(0, u64::saturating_add)
     }
 }
 
@@ -101,9 +114,15 @@ pub fn plan<'p>(
         } else {
             None
         };
+        let Some(replicas) = service.replicas() else {
+            return Err(format!(
+                "the replica count of service `{}` is invalid (see `replicas-invalid`), so what it uses is unknown",
+                service.name
+            ));
+        };
         let row = Row {
             service,
-            replicas: service.replicas(),
+            replicas,
             before: limit,
             after: limit,
             note,
@@ -112,7 +131,10 @@ pub fn plan<'p>(
     }
     let os_reserve = settings.os_reserve.value;
     let target = to.ram_bytes().saturating_sub(os_reserve);
-    let current: u64 = rows.iter().map(|(r, _)| r.before * r.replicas).sum();
+    let current = rows
+        .iter()
+        .map(|(r, _)| r.before_total())
+        .fold(0, u64::saturating_add);
     if target >= current {
         grow(&mut rows, target - current);
     } else {
@@ -144,11 +166,11 @@ fn grow(rows: &mut [(Row, Policy)], room: u64) {
     let weighted: f64 = rows
         .iter()
         .filter(|(r, p)| movable(r, p))
-        .map(|(r, p)| p.weight * (r.before * r.replicas) as f64)
+        .map(|(r, p)| p.weight * r.before_total() as f64)
         .sum();
     for (row, policy) in rows.iter_mut().filter(|(r, p)| movable(r, p)) {
         let share = room as f64 * policy.weight * row.before as f64 / weighted;
-        let mut after = row.before + share as u64;
+        let mut after = row.before.saturating_add(share as u64);
         if let Some(cap) = policy.cap {
             after = after.min(cap.max(row.before));
         }
@@ -162,9 +184,13 @@ fn shrink(rows: &mut [(Row, Policy)], target: u64) -> Result<(), String> {
     let fixed: u64 = rows
         .iter()
         .filter(|(r, p)| !movable(r, p))
-        .map(|(r, _)| r.before * r.replicas)
-        .sum();
-    let scalable: u64 = rows.iter().map(|(r, _)| r.before * r.replicas).sum::<u64>() - fixed;
+        .map(|(r, _)| r.before_total())
+        .fold(0, u64::saturating_add);
+    let scalable = rows
+        .iter()
+        .map(|(r, _)| r.before_total())
+        .fold(0, u64::saturating_add)
+        .saturating_sub(fixed);
     let factor = target.saturating_sub(fixed) as f64 / scalable.max(1) as f64;
     if factor <= 0.0 {
         return Err("the pinned services alone do not fit".to_string());

@@ -96,7 +96,7 @@ impl Settings {
 
     /// Whether a service will run at all: enabled and with at least one replica.
     pub fn runs(&self, service: &Service) -> bool {
-        self.is_enabled(service) && service.replicas() > 0
+        self.is_enabled(service) && service.replicas() != Some(0)
     }
 
     /// Resolve the settings of a project without `orion-lint.toml`.

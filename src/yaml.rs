@@ -16,8 +16,13 @@ use crate::source::{FileId, Span};
 /// Deeper nesting than this is refused: no Compose file needs it, and it keeps every later
 /// recursive walk (and `Drop`) far from the stack limit.
 pub const MAX_DEPTH: usize = 128;
-/// Nodes that alias expansion may create, against "billion laughs" documents.
+/// Nodes that alias expansion may create, against "billion laughs" documents. Keys count as nodes,
+/// and so does each record of an alias site a copied node carries (see [`Node::via`]) and each
+/// [`TEXT_PER_NODE`] bytes of a copied scalar's text.
 pub const MAX_ALIAS_NODES: usize = 100_000;
+/// Bytes of scalar text that cost as much as a node in the alias budget (a node takes about as
+/// much memory).
+const TEXT_PER_NODE: usize = 64;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -374,6 +379,13 @@ impl Offsets {
     }
 }
 
+/// An anchored node with what expanding an alias to it costs, measured once.
+struct Anchored {
+    node: Node,
+    cost: usize,
+    depth: usize,
+}
+
 enum Frame {
     Seq {
         start: usize,
@@ -395,7 +407,7 @@ struct Builder<'a> {
     text: &'a str,
     offsets: Offsets,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
     documents: Vec<Node>,
 }
@@ -578,8 +590,17 @@ impl<'a> Builder<'a> {
         let Some(anchored) = self.anchors.get(&id) else {
             return Err(self.error_at(site.range.start, "invalid YAML: unknown alias"));
         };
-        let mut node = anchored.clone();
-        self.alias_nodes += count_nodes(&node);
+        // Charged before the copy is made, so that refusing costs nothing.
+        if self.stack.len() + anchored.depth > MAX_DEPTH {
+            return Err(YamlError {
+                message: format!(
+                    "YAML nested more than {MAX_DEPTH} levels deep through aliases: this is not a Compose file"
+                ),
+                span: site,
+                related: None,
+            });
+        }
+        self.alias_nodes = self.alias_nodes.saturating_add(anchored.cost);
         if self.alias_nodes > MAX_ALIAS_NODES {
             return Err(YamlError {
                 message: format!(
@@ -589,13 +610,20 @@ impl<'a> Builder<'a> {
                 related: None,
             });
         }
+        let mut node = anchored.node.clone();
         add_via(&mut node, &site);
         Ok(node)
     }
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let (cost, depth) = expansion_cost(&node);
+            let anchored = Anchored {
+                node: node.clone(),
+                cost,
+                depth,
+            };
+            self.anchors.insert(anchor, anchored);
         }
         match self.stack.last_mut() {
             None => self.documents.push(node),
@@ -621,17 +649,38 @@ fn split_tag(tag: Option<&saphyr_parser::Tag>) -> (Option<String>, Option<String
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Scalar(_) => 0,
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|e| 1 + count_nodes(&e.value)).sum(),
-    }
+/// What a copy of `node` for one more alias costs: its nodes, keys included, each with the alias
+/// sites it carries and the one the copy adds, and its scalars' text; and how deep it nests (1 for
+/// a scalar).
+fn expansion_cost(node: &Node) -> (usize, usize) {
+    let own = 2 + node.via.len();
+    let children = match &node.value {
+        Value::Scalar(scalar) => vec![(scalar.text.len() / TEXT_PER_NODE, 0)],
+        Value::Seq(items) => items.iter().map(expansion_cost).collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .flat_map(|e| [expansion_cost(&e.key), expansion_cost(&e.value)])
+            .collect(),
+    };
+    let cost = children
+        .iter()
+        .fold(own, |sum, (c, _)| sum.saturating_add(*c));
+    let depth = 1 + children.iter().map(|(_, d)| *d).max().unwrap_or(0);
+    (cost, depth)
 }
 
-/// Record that a whole subtree is used at `site`.
+/// How many sites a node records in [`Node::via`]: more labels say nothing new, and a long
+/// `extends` chain would make them grow with the square of its length.
+pub const MAX_VIA: usize = 16;
+
+/// Record that a whole subtree is used at `site`. A node that has [`MAX_VIA`] sites keeps its
+/// innermost ones and `site` as its outermost.
 pub fn add_via(node: &mut Node, site: &Span) {
-    node.via.push(site.clone());
+    if node.via.len() < MAX_VIA {
+        node.via.push(site.clone());
+    } else if let Some(outermost) = node.via.last_mut() {
+        *outermost = site.clone();
+    }
     match &mut node.value {
         Value::Scalar(_) => {}
         Value::Seq(items) => items.iter_mut().for_each(|n| add_via(n, site)),
@@ -800,38 +849,90 @@ fn scalar_range(text: &str, style: Style, start: usize, end: usize) -> std::ops:
 /// as written differ by quotes, escapes, line folding and indentation, so the two are aligned
 /// character by character; if they cannot be aligned the whole scalar's span is returned.
 pub fn value_span(file_text: &str, node: &Node, range: std::ops::Range<usize>) -> Span {
-    let Some(scalar) = node.as_scalar() else {
-        return node.span.clone();
-    };
-    // An interpolated value: through the part it was copied from, possibly in another file.
-    if let Some(substitution) = &scalar.substitution {
-        return substitution
-            .pieces
-            .iter()
-            .find(|(part, _)| part.start <= range.start && range.end <= part.end)
-            .map_or_else(
+    ValueLocator::new(file_text, node).span(range)
+}
+
+/// [`value_span`] for many parts of one scalar (the words of a long command): the value is
+/// aligned with its text once, so that locating every word stays linear.
+pub(crate) struct ValueLocator<'n> {
+    node: &'n Node,
+    /// Where the scalar's content starts in the file, and for each byte of its value the offset
+    /// in that content it was read from; `None` when they cannot be aligned or the value is
+    /// interpolated.
+    alignment: Option<(usize, Vec<usize>)>,
+}
+
+impl<'n> ValueLocator<'n> {
+    pub fn new(file_text: &str, node: &'n Node) -> Self {
+        let alignment = node
+            .as_scalar()
+            .filter(|scalar| scalar.substitution.is_none())
+            .and_then(|scalar| {
+                let written = file_text.get(node.span.range.clone())?;
+                let (content_start, content) = match scalar.style {
+                    Style::SingleQuoted | Style::DoubleQuoted if written.len() >= 2 => {
+                        (node.span.range.start + 1, &written[1..written.len() - 1])
+                    }
+                    _ => (node.span.range.start, written),
+                };
+                Some((content_start, align(&scalar.text, content, scalar.style)?))
+            });
+        ValueLocator { node, alignment }
+    }
+
+    /// The span of `range` (byte offsets in the scalar's value), or the whole scalar's.
+    pub fn span(&self, range: std::ops::Range<usize>) -> Span {
+        let node = self.node;
+        let Some(scalar) = node.as_scalar() else {
+            return node.span.clone();
+        };
+        // An interpolated value: through the part it was copied from, possibly in another file.
+        if let Some(substitution) = &scalar.substitution {
+            return piece_containing(&substitution.pieces, &range).map_or_else(
                 || node.span.clone(),
                 |(part, span)| span.sub(range.start - part.start..range.end - part.start),
             );
-    }
-    let written = &file_text[node.span.range.clone()];
-    let (content_start, content) = match scalar.style {
-        Style::SingleQuoted | Style::DoubleQuoted if written.len() >= 2 => {
-            (node.span.range.start + 1, &written[1..written.len() - 1])
         }
-        _ => (node.span.range.start, written),
-    };
-    align(&scalar.text, content, scalar.style)
-        .and_then(|map| {
-            let start = *map.get(range.start)?;
-            let last = scalar.text[..range.end].chars().next_back()?;
-            let end = *map.get(range.end - last.len_utf8())? + last.len_utf8();
-            Some(Span::new(
-                node.span.file,
-                content_start + start..content_start + end,
-            ))
-        })
-        .unwrap_or_else(|| node.span.clone())
+        self.alignment
+            .as_ref()
+            .and_then(|(content_start, map)| {
+                let start = *map.get(range.start)?;
+                let last = scalar.text.get(..range.end)?.chars().next_back()?;
+                let end = *map.get(range.end - last.len_utf8())? + last.len_utf8();
+                Some(Span::new(
+                    node.span.file,
+                    content_start + start..content_start + end,
+                ))
+            })
+            .unwrap_or_else(|| node.span.clone())
+    }
+}
+
+/// The piece of an interpolated value ([`Substitution::pieces`]) that holds all of `range`. The
+/// pieces are in the order of the value and do not overlap, so that a long value's words are
+/// found by bisection.
+pub(crate) fn piece_containing<'p>(
+    pieces: &'p [(std::ops::Range<usize>, Span)],
+    range: &std::ops::Range<usize>,
+) -> Option<&'p (std::ops::Range<usize>, Span)> {
+    let first = pieces.partition_point(|(part, _)| part.end < range.end);
+    pieces[first..]
+        .iter()
+        .take_while(|(part, _)| part.start <= range.start)
+        .find(|(part, _)| range.end <= part.end)
+}
+
+/// The pieces of an interpolated value that overlap `range`, found by bisection as in
+/// [`piece_containing`].
+pub(crate) fn pieces_overlapping<'p>(
+    pieces: &'p [(std::ops::Range<usize>, Span)],
+    range: &std::ops::Range<usize>,
+) -> impl Iterator<Item = &'p (std::ops::Range<usize>, Span)> {
+    let first = pieces.partition_point(|(part, _)| part.end <= range.start);
+    let end = range.end;
+    pieces[first..]
+        .iter()
+        .take_while(move |(part, _)| part.start < end)
 }
 
 /// For each byte of `value`, the offset in `written` of the character it was read from.
@@ -949,7 +1050,13 @@ fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let frame = stack.pop().expect("the parser balances collections");
+                let Some(frame) = stack.pop() else {
+                    return Err(YamlError {
+                        message: "invalid YAML: unbalanced collection".to_string(),
+                        span: Span::new(file, start..start),
+                        related: None,
+                    });
+                };
                 let flow = matches!(text.as_bytes().get(frame.start), Some(b'[' | b'{'));
                 let close = if flow {
                     end.max(frame.start)
@@ -979,9 +1086,11 @@ fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
                 path.push("-".to_string());
                 outline.nodes.push(OutlineNode { range, path });
             }
-            Some(key @ None) => *key = Some((range, key_text)),
-            Some(key @ Some(_)) => {
-                let (key_range, key_text) = key.take().expect("a pending key");
+            Some(pending) => {
+                let Some((key_range, key_text)) = pending.take() else {
+                    *pending = Some((range, key_text));
+                    continue;
+                };
                 path.push(key_text);
                 outline.nodes.push(OutlineNode {
                     range: key_range.start..range.end.max(key_range.end),

@@ -23,7 +23,8 @@ const EXCLUDED: &[(&str, &str)] = &[];
 #[derive(Debug, PartialEq, Eq)]
 struct Facts {
     limit: Option<u64>,
-    replicas: u64,
+    /// `None` where orion-lint finds the count invalid; Compose refuses such a project.
+    replicas: Option<u64>,
     profiles: Vec<String>,
 }
 
@@ -70,7 +71,7 @@ fn reference(compose: &Path, files: &[PathBuf], all_profiles: bool) -> Result<Mo
                     let replicas = service["scale"]
                         .as_u64()
                         .or_else(|| service["deploy"]["replicas"].as_u64())
-                        .unwrap_or(1);
+                        .or(Some(1));
                     let mut profiles: Vec<String> = service["profiles"]
                         .as_array()
                         .map(|p| {

@@ -21,8 +21,7 @@ pub struct Arg {
 
 /// The parts of `parts` that fall inside `range`, relative to its start.
 fn parts_within(parts: &[(Range<usize>, Span)], range: &Range<usize>) -> Vec<(Range<usize>, Span)> {
-    parts
-        .iter()
+    yaml::pieces_overlapping(parts, range)
         .filter_map(|(part, span)| {
             let (start, end) = (part.start.max(range.start), part.end.min(range.end));
             (start < end).then(|| {
@@ -65,7 +64,7 @@ pub fn args(node: &Node, sources: &SourceMap) -> Option<Vec<Arg>> {
 pub fn words_after(node: &Node, offset: usize, sources: &SourceMap) -> Option<Vec<Arg>> {
     let scalar = node.as_scalar()?;
     let words = shell_words(scalar.text.get(offset..)?)?;
-    let file_text = &sources.get(node.span.file).text;
+    let locator = yaml::ValueLocator::new(&sources.get(node.span.file).text, node);
     let pieces = scalar
         .substitution
         .as_ref()
@@ -76,7 +75,7 @@ pub fn words_after(node: &Node, offset: usize, sources: &SourceMap) -> Option<Ve
             .map(|(text, range)| {
                 let range = range.start + offset..range.end + offset;
                 Arg {
-                    span: yaml::value_span(file_text, node, range.clone()),
+                    span: locator.span(range.clone()),
                     // Only an unquoted word's text lines up with the value it is cut from.
                     parts: if scalar.text[range.clone()] == text {
                         parts_within(pieces, &range)
@@ -117,6 +116,7 @@ pub fn script_words(script: &str) -> Option<Vec<Vec<Word>>> {
 /// The words of the commands in one argument read as a shell script (the argument of `sh -c`),
 /// with spans in the file; empty when the argument is not a well-formed script.
 pub fn script_commands(arg: &Arg, sources: &SourceMap) -> Vec<Vec<Arg>> {
+    let written = Written::of(arg, sources);
     script_words(&arg.text)
         .unwrap_or_default()
         .into_iter()
@@ -124,7 +124,7 @@ pub fn script_commands(arg: &Arg, sources: &SourceMap) -> Vec<Vec<Arg>> {
             words
                 .into_iter()
                 .map(|(text, range)| Arg {
-                    span: arg_sub_span(arg, sources, range.clone()),
+                    span: written.sub_span(arg, range.clone()),
                     parts: if arg.text[range.clone()] == text {
                         parts_within(&arg.parts, &range)
                     } else {
@@ -142,23 +142,40 @@ pub fn script_commands(arg: &Arg, sources: &SourceMap) -> Vec<Vec<Arg>> {
 /// interpolation, or the argument is written as is or in plain
 /// quotes, else the whole argument.
 pub fn arg_sub_span(arg: &Arg, sources: &SourceMap, range: Range<usize>) -> Span {
-    if let Some((part, span)) = arg
-        .parts
-        .iter()
-        .find(|(part, _)| part.start <= range.start && range.end <= part.end)
-    {
-        return span.sub(range.start - part.start..range.end - part.start);
+    Written::of(arg, sources).sub_span(arg, range)
+}
+
+/// How an argument's text is written in the file, found once for all its parts.
+enum Written {
+    AsIs,
+    Quoted,
+    Otherwise,
+}
+
+impl Written {
+    fn of(arg: &Arg, sources: &SourceMap) -> Written {
+        let written = sources.text(&arg.span);
+        let quoted = written.len() == arg.text.len() + 2
+            && matches!(written.as_bytes()[0], b'"' | b'\'')
+            && written[1..written.len() - 1] == arg.text;
+        if written == arg.text {
+            Written::AsIs
+        } else if quoted {
+            Written::Quoted
+        } else {
+            Written::Otherwise
+        }
     }
-    let written = sources.text(&arg.span);
-    let quoted = written.len() == arg.text.len() + 2
-        && matches!(written.as_bytes()[0], b'"' | b'\'')
-        && written[1..written.len() - 1] == arg.text;
-    if written == arg.text {
-        arg.span.sub(range)
-    } else if quoted {
-        arg.span.sub(range.start + 1..range.end + 1)
-    } else {
-        arg.span.clone()
+
+    fn sub_span(&self, arg: &Arg, range: Range<usize>) -> Span {
+        if let Some((part, span)) = yaml::piece_containing(&arg.parts, &range) {
+            return span.sub(range.start - part.start..range.end - part.start);
+        }
+        match self {
+            Written::AsIs => arg.span.sub(range),
+            Written::Quoted => arg.span.sub(range.start + 1..range.end + 1),
+            Written::Otherwise => arg.span.clone(),
+        }
     }
 }
 

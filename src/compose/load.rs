@@ -6,7 +6,7 @@
 //! environment lacks; `extends` files use the project's environment and their own directory;
 //! included projects have their own directory and `.env`, under the parent's variables.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::access::{Boundary, Named};
@@ -29,7 +29,7 @@ pub struct LoadOptions {
 }
 
 /// Variables for interpolation, with where each was set.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Environment {
     variables: HashMap<String, Variable>,
 }
@@ -66,6 +66,7 @@ impl Environment {
 }
 
 /// One project being loaded: the main one, or one brought in by `include`.
+#[derive(PartialEq)]
 struct Scope {
     dir: PathBuf,
     environment: Environment,
@@ -91,6 +92,9 @@ pub struct Loader<'a> {
     including: Vec<PathBuf>,
     boundary: Boundary,
     not_read: Vec<NotRead>,
+    /// The services of each project included so far, by its files, directory and environment:
+    /// a project included twice (a diamond) is loaded once.
+    included: Vec<(Vec<PathBuf>, Scope, Vec<Entry>)>,
 }
 
 impl<'a> Loader<'a> {
@@ -102,6 +106,7 @@ impl<'a> Loader<'a> {
             including: Vec::new(),
             boundary,
             not_read: Vec::new(),
+            included: Vec::new(),
         }
     }
 
@@ -128,7 +133,9 @@ impl<'a> Loader<'a> {
 
     /// Load the project made of `files`, merged in order.
     pub fn load(mut self, files: &[PathBuf]) -> Result<Loaded, LoadError> {
-        let first = files.first().expect("a project has at least one file");
+        let Some(first) = files.first() else {
+            return Err(no_file());
+        };
         let dir = mounts::normalize(first.parent().unwrap_or(Path::new("")));
         let mut environment = Environment::from_process(&self.options.environment);
         let env_files = if self.options.env_files.is_empty() {
@@ -221,7 +228,9 @@ impl<'a> Loader<'a> {
                 Some(base) => merge::merge(base, file_root, &mut Vec::new()),
             });
         }
-        let mut root = root.expect("at least one file");
+        let Some(mut root) = root else {
+            return Err(no_file());
+        };
         merge::strip_resets(&mut root);
         Ok((root, ids))
     }
@@ -283,55 +292,122 @@ impl<'a> Loader<'a> {
         file: FileId,
         scope: &Scope,
     ) -> Result<Node, LoadError> {
-        let names: Vec<String> = services(&root)
+        if !services(&root)
             .iter()
-            .filter_map(|e| e.key.as_str().map(str::to_string))
-            .collect();
-        for name in names {
-            let resolved = self.extend(&root, file, &name, scope, &mut Vec::new())?;
-            if let Some(entry) = services_mut(&mut root)
-                .iter_mut()
-                .find(|e| e.key.as_str() == Some(&name))
-            {
-                entry.value = resolved;
-            }
+            .any(|e| e.value.get("extends").is_some())
+        {
+            return Ok(root);
+        }
+        let mut resolution = Extends::default();
+        resolution.add(file, &root);
+        for entry in services_mut(&mut root) {
+            let Some(name) = entry.key.as_str() else {
+                continue;
+            };
+            entry.value = self.extend(file, name, scope, &mut resolution)?;
         }
         Ok(root)
     }
 
-    /// The service `name` of `root` (read from `file`) with what it extends merged in.
+    /// The service `name` of `file` with what it extends merged in. The chain is followed
+    /// without recursion and each service of it is resolved once, so that long chains stay
+    /// linear and cannot overflow the stack.
     fn extend(
         &mut self,
-        root: &Node,
         file: FileId,
         name: &str,
         scope: &Scope,
-        chain: &mut Vec<(FileId, String)>,
+        resolution: &mut Extends,
     ) -> Result<Node, LoadError> {
-        let service = services(root)
-            .iter()
-            .find(|e| e.key.as_str() == Some(name))
-            .map(|e| e.value.clone())
-            .expect("the caller names an existing service");
-        let Some(extends) = service.get("extends").cloned() else {
-            return Ok(service);
+        // From the service down its chain to a base that is resolved already or extends nothing.
+        let mut chain: Vec<(FileId, String, Node)> = Vec::new();
+        let mut on_chain: HashSet<(FileId, String)> = HashSet::new();
+        let (mut file, mut name) = (file, name.to_string());
+        let base = loop {
+            if let Some(done) = resolution.resolved.get(&(file, name.clone())) {
+                break done.clone();
+            }
+            let service = resolution
+                .written
+                .get(&(file, name.clone()))
+                .cloned()
+                .ok_or_else(|| LoadError {
+                    message: format!("service `{name}` not found"),
+                    path: Some(self.sources.get(file).path.clone()),
+                    span: None,
+                    related: Vec::new(),
+                })?;
+            let Some(extends) = service.get("extends").cloned() else {
+                break service;
+            };
+            if !on_chain.insert((file, name.clone())) {
+                let mut cycle: Vec<String> = chain
+                    .iter()
+                    .map(|(f, n, _)| format!("{n} in {}", self.sources.get(*f).display_path()))
+                    .collect();
+                cycle.push(format!(
+                    "{name} in {}",
+                    self.sources.get(file).display_path()
+                ));
+                return Err(LoadError::at(
+                    extends.span.clone(),
+                    format!("circular `extends`: {}", cycle.join(" extends ")),
+                ));
+            }
+            let (base_name, base_file) = self.extends_target(&extends, &name)?;
+            let base_id = match base_file {
+                None => file,
+                Some(path) => {
+                    match self
+                        .load_extended_file(file, &path, &name, &extends, scope, resolution)?
+                    {
+                        Some(id) => id,
+                        // Linted as written: what it would extend is not known.
+                        None => break without_extends(service),
+                    }
+                }
+            };
+            if !resolution
+                .written
+                .contains_key(&(base_id, base_name.clone()))
+            {
+                let place = if base_id == file {
+                    String::new()
+                } else {
+                    format!(" in {}", self.sources.get(base_id).display_path())
+                };
+                return Err(LoadError::at(
+                    extends.span.clone(),
+                    format!(
+                        "cannot extend service `{name}`: service `{base_name}` not found{place}"
+                    ),
+                ));
+            }
+            chain.push((file, name, service));
+            (file, name) = (base_id, base_name);
         };
-        if chain.iter().any(|(f, n)| *f == file && n == name) {
-            let mut cycle: Vec<String> = chain
-                .iter()
-                .map(|(f, n)| format!("{n} in {}", self.sources.get(*f).display_path()))
-                .collect();
-            cycle.push(format!(
-                "{name} in {}",
-                self.sources.get(file).display_path()
-            ));
-            return Err(LoadError::at(
-                extends.span.clone(),
-                format!("circular `extends`: {}", cycle.join(" extends ")),
-            ));
+        let mut resolved = base;
+        for (file, name, service) in chain.into_iter().rev() {
+            let site = extends_site(&service).unwrap_or_else(|| service.span.clone());
+            yaml::add_via(&mut resolved, &site);
+            resolved = merge::merge(
+                resolved,
+                without_extends(service),
+                &mut vec!["services".to_string(), name.clone()],
+            );
+            resolution.resolved.insert((file, name), resolved.clone());
         }
-        let (base_name, base_file) = match &extends.value {
-            Value::Scalar(s) => (s.text.clone(), None),
+        Ok(resolved)
+    }
+
+    /// The service an `extends:` names, and the file it is in when that is another one.
+    fn extends_target(
+        &self,
+        extends: &Node,
+        name: &str,
+    ) -> Result<(String, Option<String>), LoadError> {
+        match &extends.value {
+            Value::Scalar(s) => Ok((s.text.clone(), None)),
             Value::Map(_) => {
                 let Some(service) = extends.get("service").and_then(Node::as_str) else {
                     return Err(LoadError::at(
@@ -339,80 +415,63 @@ impl<'a> Loader<'a> {
                         format!("`extends` of service `{name}` needs a `service:`"),
                     ));
                 };
-                (
-                    service.to_string(),
-                    extends
-                        .get("file")
-                        .and_then(Node::as_str)
-                        .map(str::to_string),
-                )
+                let file = extends
+                    .get("file")
+                    .and_then(Node::as_str)
+                    .map(str::to_string);
+                Ok((service.to_string(), file))
             }
-            Value::Seq(_) => {
-                return Err(LoadError::at(
-                    extends.span.clone(),
-                    "`extends` must name a service, or be a mapping with `service:` and `file:`",
-                ));
-            }
-        };
-        let (base_root, base_id) = match base_file {
-            None => (root.clone(), file),
-            Some(path) => {
-                let base_dir = self
-                    .base_dirs
-                    .get(&file)
-                    .cloned()
-                    .unwrap_or_else(|| scope.dir.clone());
-                let path = mounts::normalize(&base_dir.join(&path));
-                let site = extends.get("file").map_or(&extends.span, |f| &f.span);
-                if self.refused(
-                    &path,
-                    "the file `extends` names",
-                    Named::InRepository,
-                    Some(site.clone()),
-                ) {
-                    // Linted as written: what it would extend is not known.
-                    return Ok(without_extends(service));
-                }
-                let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                let (id, base_root) = self.load_file(&path, &own_dir, scope).map_err(|mut e| {
-                    if e.span.is_none() {
-                        e.span = Some(extends.span.clone());
-                        e.message = format!(
-                            "cannot extend service `{name}`: {}: {}",
-                            path.display(),
-                            e.message
-                        );
-                    }
-                    e
-                })?;
-                (base_root, id)
-            }
-        };
-        if !services(&base_root)
-            .iter()
-            .any(|e| e.key.as_str() == Some(&base_name))
-        {
-            let place = if base_id == file {
-                String::new()
-            } else {
-                format!(" in {}", self.sources.get(base_id).display_path())
-            };
-            return Err(LoadError::at(
+            Value::Seq(_) => Err(LoadError::at(
                 extends.span.clone(),
-                format!("cannot extend service `{name}`: service `{base_name}` not found{place}"),
-            ));
+                "`extends` must name a service, or be a mapping with `service:` and `file:`",
+            )),
         }
-        chain.push((file, name.to_string()));
-        let mut base = self.extend(&base_root, base_id, &base_name, scope, chain)?;
-        chain.pop();
-        let site = extends_site(&service).unwrap_or(extends.span.clone());
-        yaml::add_via(&mut base, &site);
-        let child = without_extends(service);
-        Ok(merge::merge(
-            base,
-            child,
-            &mut vec!["services".to_string(), name.to_string()],
-        ))
+    }
+
+    /// Load the file an `extends: {file: ...}` of a service in `from` names, once per
+    /// resolution; `None` when the boundary refuses it.
+    fn load_extended_file(
+        &mut self,
+        from: FileId,
+        path: &str,
+        name: &str,
+        extends: &Node,
+        scope: &Scope,
+        resolution: &mut Extends,
+    ) -> Result<Option<FileId>, LoadError> {
+        let base_dir = self
+            .base_dirs
+            .get(&from)
+            .cloned()
+            .unwrap_or_else(|| scope.dir.clone());
+        let path = mounts::normalize(&base_dir.join(path));
+        if let Some(id) = resolution.files.get(&path) {
+            return Ok(Some(*id));
+        }
+        let site = extends.get("file").map_or(&extends.span, |f| &f.span);
+        if self.refused(
+            &path,
+            "the file `extends` names",
+            Named::InRepository,
+            Some(site.clone()),
+        ) {
+            return Ok(None);
+        }
+        let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (id, root) = self.load_file(&path, &own_dir, scope).map_err(|mut e| {
+            if e.span.is_none() {
+                e.span = Some(extends.span.clone());
+                e.message = format!(
+                    "cannot extend service `{name}`: {}: {}",
+                    path.display(),
+                    e.message
+                );
+            }
+            e
+        })?;
+        resolution.files.insert(path, id);
+        resolution.add(id, &root);
+        Ok(Some(id))
     }
 
     /// Add the services of the projects a file includes, refusing a name defined twice.
@@ -531,17 +590,28 @@ impl<'a> Loader<'a> {
             self.read_env_files(&env_files, Named::InRepository, Some(item.span.clone()))?;
         environment.fill_from(entries);
         let sub = Scope { dir, environment };
-        self.including.push(paths[0].clone());
-        let loaded = self.load_files(&paths, &sub);
-        self.including.pop();
-        let (mut root, _) = loaded.map_err(|mut e| {
-            e.related.push(Label {
-                span: item.span.clone(),
-                message: "included here".to_string(),
-            });
-            e
-        })?;
-        let mut imported = std::mem::take(services_mut(&mut root));
+        let earlier = self
+            .included
+            .iter()
+            .find(|(p, scope, _)| *p == paths && *scope == sub);
+        let mut imported = match earlier {
+            Some((_, _, imported)) => imported.clone(),
+            None => {
+                self.including.push(paths[0].clone());
+                let loaded = self.load_files(&paths, &sub);
+                self.including.pop();
+                let (mut root, _) = loaded.map_err(|mut e| {
+                    e.related.push(Label {
+                        span: item.span.clone(),
+                        message: "included here".to_string(),
+                    });
+                    e
+                })?;
+                let imported = std::mem::take(services_mut(&mut root));
+                self.included.push((paths, sub, imported.clone()));
+                imported
+            }
+        };
         for entry in &mut imported {
             yaml::add_via(&mut entry.value, &item.span);
         }
@@ -554,6 +624,37 @@ fn without_extends(mut service: Node) -> Node {
         entries.retain(|e| e.key.as_str() != Some("extends"));
     }
     service
+}
+
+/// The `extends` of one file being resolved: the services of each file as written, and each
+/// service once resolved.
+#[derive(Default)]
+struct Extends {
+    written: HashMap<(FileId, String), Node>,
+    files: HashMap<PathBuf, FileId>,
+    resolved: HashMap<(FileId, String), Node>,
+}
+
+impl Extends {
+    fn add(&mut self, file: FileId, root: &Node) {
+        for entry in services(root) {
+            if let Some(name) = entry.key.as_str() {
+                self.written
+                    .entry((file, name.to_string()))
+                    .or_insert_with(|| entry.value.clone());
+            }
+        }
+    }
+}
+
+/// A project of no files: callers always pass one, but it is an error, not a panic.
+fn no_file() -> LoadError {
+    LoadError {
+        message: "no compose file given".to_string(),
+        path: None,
+        span: None,
+        related: Vec::new(),
+    }
 }
 
 /// Where `extends:` is written in a service, for "used here" labels.
@@ -667,9 +768,11 @@ fn substitute(
                 ),
             )
         })?;
+    // One alignment of the scalar for all its pieces: a long value has many.
+    let locator = yaml::ValueLocator::new(file_text, node);
     let (source, description) = match &result.origin {
         Origin::Default(range) => (
-            Some(yaml::value_span(file_text, node, range.clone())),
+            Some(locator.span(range.clone())),
             "its variable is not set, so this default is used".to_string(),
         ),
         Origin::Variable {
@@ -695,9 +798,7 @@ fn substitute(
         .iter()
         .filter_map(|(part, source)| {
             let span = match source {
-                interpolate::Source::Template(range) => {
-                    yaml::value_span(file_text, node, range.clone())
-                }
+                interpolate::Source::Template(range) => locator.span(range.clone()),
                 interpolate::Source::Variable(span) => span.clone()?,
             };
             (span.len() == part.len()).then(|| (part.clone(), span))

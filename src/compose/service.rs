@@ -42,11 +42,12 @@ impl SizeField<'_> {
     }
 }
 
-/// An integer field (`scale`, `deploy.replicas`) as written and as read.
+/// An integer field (`scale`, `deploy.replicas`) as written and as read: the count, or why
+/// Compose refuses it.
 #[derive(Clone, Debug)]
 pub struct CountField<'a> {
     pub node: &'a Node,
-    pub value: Option<u64>,
+    pub value: Result<u64, String>,
 }
 
 /// The memory fields of a service, where they are written.
@@ -176,12 +177,12 @@ impl Service {
     }
 
     /// How many containers of this service run: `scale`, else `deploy.replicas`, else 1
-    /// (compose-go `GetScale`). A global deployment runs one container on a single host.
-    pub fn replicas(&self) -> u64 {
+    /// (compose-go `GetScale`); `None` when the count is invalid or depends on an unset
+    /// variable. A global deployment runs one container on a single host.
+    pub fn replicas(&self) -> Option<u64> {
         self.scale()
             .or_else(|| self.deploy_replicas())
-            .and_then(|f| f.value)
-            .unwrap_or(1)
+            .map_or(Some(1), |f| f.value.ok())
     }
 
     pub fn command(&self, sources: &SourceMap) -> Option<Vec<Arg>> {
@@ -315,12 +316,53 @@ fn size_field(node: Option<&Node>) -> Option<SizeField<'_>> {
     Some(SizeField { node, bytes })
 }
 
+/// Read a count as Compose v2.40 does: a YAML integer, a float with no fraction, or a string
+/// that Go's `strconv.Atoi` takes (interpolated values included), from 0 to the largest Go `int`.
 fn count_field(node: Option<&Node>) -> Option<CountField<'_>> {
-    let node = node.filter(|n| !n.is_null())?;
+    let node = node?;
+    let written = match node.substitution() {
+        Some(substitution) => format!("the value of `{}`", substitution.written),
+        None => format!("`{}`", node.as_str().unwrap_or_default()),
+    };
+    let whole = |number: i128| match u64::try_from(number) {
+        Err(_) => Err(format!("{written} is negative")),
+        Ok(count) if i64::try_from(count).is_ok() => Ok(count),
+        Ok(_) => Err(format!(
+            "{written} is more than {}, the largest count Compose accepts",
+            i64::MAX
+        )),
+    };
     let value = match node.resolve() {
-        Some(Resolved::Int(i)) => u64::try_from(i).ok(),
-        Some(Resolved::Str(text)) => text.trim().parse().ok(),
-        _ => None,
+        _ if node.is_unknown() => Err(format!(
+            "{written} depends on a variable that is not set, which Compose refuses"
+        )),
+        Some(Resolved::Int(i)) => whole(i),
+        Some(Resolved::Float(f)) if f.is_finite() && f.fract() == 0.0 => whole(f as i128),
+        Some(Resolved::Float(f)) if f < 0.0 => Err(format!("{written} is negative")),
+        Some(Resolved::Float(f)) if f.is_finite() => {
+            Err(format!("{written} is not a whole number"))
+        }
+        Some(Resolved::Float(_)) => Err(format!("{written} is not a finite number")),
+        Some(Resolved::Str(text)) => match go_atoi(text) {
+            Some(number) => whole(number),
+            None => Err(format!("{written} is not a whole number")),
+        },
+        _ => Err(format!("{} is not a count", node.kind_name())),
     };
     Some(CountField { node, value })
+}
+
+/// Go's `strconv.Atoi`: an optional sign and ASCII digits, nothing else (no spaces, no `_`).
+fn go_atoi(text: &str) -> Option<i128> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Anything longer is beyond any count anyway; keep it from overflowing i128.
+    let magnitude: i128 = digits.get(..digits.len().min(30))?.parse().ok()?;
+    Some(if text.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    })
 }

@@ -125,6 +125,11 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
             human_bytes(plan.ram_bytes())
         );
     }
+    if budget.out_of_range() {
+        out.push_str(
+            "  the total is beyond 16 EiB, more than orion-lint counts: check `replicas` and the limits\n",
+        );
+    }
     let unlimited = budget.unlimited();
     if !unlimited.is_empty() {
         let _ = writeln!(
@@ -207,7 +212,7 @@ fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
     };
     let note = if row.runs {
         String::new()
-    } else if row.replicas == 0 {
+    } else if row.replicas == Some(0) {
         "  (0 replicas)".to_string()
     } else {
         format!(
@@ -215,7 +220,8 @@ fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
             row.service.profiles().join(", ")
         )
     };
-    let (subtotal, share, bar_text) = if row.runs && row.limit.is_some() {
+    let replicas = row.replicas.map_or("?".to_string(), |r| r.to_string());
+    let (subtotal, share, bar_text) = if row.runs && !row.is_uncounted() {
         let subtotal = row.subtotal();
         (
             human_bytes(subtotal),
@@ -228,7 +234,7 @@ fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
     let _ = writeln!(
         out,
         "  {:name_width$}  {limit:>9}  {:>3}  {subtotal:>9}  {share:>6}  {bar_text}{note}",
-        row.service.name, row.replicas
+        row.service.name, replicas
     );
 }
 
@@ -262,7 +268,8 @@ pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) ->
                 "containers_bytes": budget.containers(),
                 "os_reserve_bytes": budget.os_reserve,
                 "total_bytes": budget.needed(),
-                "remaining_bytes": budget.remaining(),
+                "remaining_bytes": budget.remaining_i64(),
+                "total_out_of_range": budget.numbers_are_bounds(),
                 "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
                 "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
                 "rescale": rescale::requested(project).and_then(Result::ok).map(|r| json!({

@@ -124,9 +124,10 @@ fn align(cx: &Context, node: &Node, bytes: u64) -> Option<Fix> {
 }
 
 fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Option<Diagnostic> {
-    let (Some(a), Some(b)) = (scale.value, replicas.value) else {
+    let (Ok(a), Ok(b)) = (&scale.value, &replicas.value) else {
         return None;
     };
+    let (a, b) = (*a, *b);
     if a == b {
         return None;
     }

@@ -24,6 +24,7 @@ mod redis_config_invalid;
 mod redis_maxmemory_exceeds_limit;
 mod redis_maxmemory_headroom;
 mod redis_maxmemory_missing;
+mod replicas_invalid;
 pub mod suppression_invalid;
 pub mod unused_suppression;
 mod variable_unset;
@@ -84,6 +85,7 @@ pub static RULES: &[&Rule] = &[
     &redis_maxmemory_exceeds_limit::RULE,
     &redis_maxmemory_headroom::RULE,
     &redis_maxmemory_missing::RULE,
+    &replicas_invalid::RULE,
     &suppression_invalid::RULE,
     &unused_suppression::RULE,
     &variable_unset::RULE,

@@ -76,11 +76,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some((_, field)) = memory.limit() else {
             continue;
         };
-        let label = if row.replicas > 1 {
+        let label = if let Some(replicas) = row.replicas.filter(|r| *r > 1) {
             format!(
-                "{} × {} replicas",
+                "{} × {replicas} replicas",
                 units::human_bytes(row.limit.unwrap_or(0)),
-                row.replicas
             )
         } else {
             units::human_bytes(row.subtotal())

@@ -1,0 +1,42 @@
+use crate::diagnostic::{Diagnostic, Severity};
+
+use super::{Context, Rule};
+
+pub static RULE: Rule = Rule {
+    name: "replicas-invalid",
+    severity: Severity::Error,
+    summary: "A `scale` or `deploy.replicas` Compose refuses: negative, fractional, not a number, or too large",
+    doc: include_str!("../../lints/replicas-invalid.md"),
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Every service, not just those that run: Compose reads the whole file.
+    for service in &cx.project.services {
+        let fields = [
+            ("scale", service.scale()),
+            ("deploy.replicas", service.deploy_replicas()),
+        ];
+        for (name, field) in fields {
+            let Some(field) = field.filter(|f| !f.node.is_unknown()) else {
+                continue; // `variable-unset` reports it
+            };
+            let Err(problem) = &field.value else {
+                continue;
+            };
+            let diagnostic = RULE
+                .on(
+                    field.node,
+                    "invalid replica count",
+                    format!(
+                        "`{name}`: {problem}: Compose refuses the file, and the memory budget cannot count this service"
+                    ),
+                )
+                .with_help(format!(
+                    "write a whole number of containers, 0 or more, e.g. `{}: 2`",
+                    name.rsplit('.').next().unwrap_or(name)
+                ));
+            out.push(diagnostic.with_service(&service.name));
+        }
+    }
+}
