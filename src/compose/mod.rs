@@ -11,6 +11,7 @@ pub mod mounts;
 pub mod postgres;
 pub mod redis;
 pub mod service;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,7 @@ pub struct ProjectService {
     pub service: Service,
     pub redis: Option<redis::RedisConfig>,
     pub postgres: Option<postgres::PostgresConfig>,
+    pub workload: workload::Workload,
 }
 
 impl std::ops::Deref for ProjectService {
@@ -133,6 +135,7 @@ pub fn load(
         .map(|service| ProjectService {
             redis: redis::config(&service, &mounts, sources),
             postgres: postgres::config(&service, &mounts, sources),
+            workload: workload::workload(&service, sources),
             service,
         })
         .collect();
