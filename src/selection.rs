@@ -47,6 +47,10 @@ pub struct Layer {
 struct State {
     enabled: bool,
     severity: Severity,
+    /// Whether a settings source set the severity: it then replaces the level a rule gives a
+    /// finding (rules with two levels, such as `jvm-heap-exceeds-limit`, report some findings
+    /// below their default).
+    configured: bool,
 }
 
 /// For every rule in [`RULES`]: whether it runs, and the severity its findings are reported at.
@@ -63,6 +67,7 @@ impl Default for RuleSettings {
                 .map(|r| State {
                     enabled: true,
                     severity: r.severity,
+                    configured: false,
                 })
                 .collect(),
         }
@@ -91,6 +96,7 @@ impl RuleSettings {
                     self.states[i] = State {
                         enabled: true,
                         severity: *severity,
+                        configured: true,
                     }
                 }
             }
@@ -114,12 +120,14 @@ impl RuleSettings {
 
     /// Drop the findings of rules that do not run and give the others their configured severity.
     pub fn apply_to(&self, diagnostics: &mut Vec<Diagnostic>) {
-        diagnostics.retain_mut(|d| match self.severity(d.rule) {
-            Some(severity) => {
-                d.severity = severity;
+        diagnostics.retain_mut(|d| match Self::index(d.rule).map(|i| self.states[i]) {
+            Some(state) if state.enabled => {
+                if state.configured {
+                    d.severity = state.severity;
+                }
                 true
             }
-            None => false,
+            _ => false,
         });
     }
 }

@@ -703,6 +703,64 @@ fn c_strtod(b: &[u8]) -> (f64, usize, bool) {
     (if negative { -value } else { value }, i, out_of_range)
 }
 
+/// A PostgreSQL integer setting without a unit (`max_connections`, `autovacuum_max_workers`), as
+/// PostgreSQL 15 `parse_int` reads it: the number grammar of [`postgres_units`] (octal leading
+/// zero, hexadecimal, fractions rounded half to even), and nothing but whitespace after it.
+pub fn postgres_integer(text: &str) -> Result<i64, SizeError> {
+    let b = text.as_bytes();
+    let (mut value, mut end, mut out_of_range) = c_strtol(b);
+    if out_of_range || matches!(b.get(end), Some(b'.' | b'e' | b'E')) {
+        (value, end, out_of_range) = c_strtod(b);
+    }
+    let rest_is_space = b[end..].iter().all(|&c| c_isspace(c));
+    let value = value.round_ties_even();
+    if end == 0 || out_of_range || value.is_nan() || !rest_is_space {
+        return Err(SizeError::new(format!(
+            "`{text}` is not a PostgreSQL integer: write a whole number without a unit, e.g. `100`"
+        )));
+    }
+    if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&value) {
+        return Err(SizeError::new(format!(
+            "`{text}` is too large for PostgreSQL: it must fit a 32-bit integer"
+        )));
+    }
+    Ok(value as i64)
+}
+
+/// A JVM heap size (the value of `-Xmx`, `-Xms`), as HotSpot's `Arguments::atojulong` reads it:
+/// decimal digits, then an optional `k`, `m`, `g` or `t` in either case (1024-based); no unit is
+/// bytes. No fractions, no spaces, no `b` after the unit.
+pub fn jvm_bytes(text: &str) -> Result<u64, SizeError> {
+    let invalid = || {
+        SizeError::new(format!(
+            "`{text}` is not a JVM memory size: write whole digits followed by k, m or g, e.g. `512m`"
+        ))
+    };
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits_end);
+    let multiplier = match unit.to_ascii_lowercase().as_str() {
+        "" => 1,
+        "k" => KIB,
+        "m" => MIB,
+        "g" => GIB,
+        "t" => TIB,
+        _ => return Err(invalid()),
+    };
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    number.checked_mul(multiplier).ok_or_else(invalid)
+}
+
+/// A count of something (processes, MiB, KiB) as Python's `int()` and Node's option parser read
+/// it for the values orion-lint looks at: decimal digits, optionally surrounded by spaces.
+pub fn whole_number(text: &str) -> Option<u64> {
+    let digits = text.trim();
+    (!digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
 /// The same PostgreSQL value with its unit spelled the way PostgreSQL wants it (units are
 /// case-sensitive there): `256mb` and `256M` become `256MB`, `64kb` becomes `64kB`.
 pub fn postgres_unit_corrected(value: &str) -> Option<String> {
@@ -836,6 +894,65 @@ pub fn exact_bytes(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn jvm_sizes() {
+        for (text, bytes) in [
+            ("1g", super::GIB),
+            ("1G", super::GIB),
+            ("1024m", super::GIB),
+            ("1048576k", super::GIB),
+            ("1073741824", super::GIB),
+            ("512M", 512 * super::MIB),
+        ] {
+            assert_eq!(super::jvm_bytes(text), Ok(bytes), "{text}");
+        }
+        for text in [
+            "1.5g",
+            "1gb",
+            "",
+            "g",
+            "-1g",
+            "1 g",
+            "99999999999999999999t",
+        ] {
+            assert!(super::jvm_bytes(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers() {
+        assert_eq!(super::whole_number("4"), Some(4));
+        assert_eq!(super::whole_number(" 1536 "), Some(1536));
+        for text in [
+            "",
+            "4.5",
+            "-1",
+            "$(nproc)",
+            "0x10",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(super::whole_number(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn postgres_integers() {
+        for (text, value) in [
+            ("100", 100),
+            (" 20", 20),
+            ("024", 20),
+            ("0x14", 20),
+            ("20.5", 20),
+            ("21.5", 22),
+            ("1e2", 100),
+        ] {
+            assert_eq!(super::postgres_integer(text), Ok(value), "{text}");
+        }
+        for text in ["", "20MB", "abc", "08", "1e20"] {
+            assert!(super::postgres_integer(text).is_err(), "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]

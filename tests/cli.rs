@@ -52,7 +52,14 @@ fn warnings_alone_exit_zero_and_errors_exit_one() {
         .iter()
         .map(|d| d["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, ["redis-maxmemory-headroom", "redis-broker-eviction"]);
+    assert_eq!(
+        rules,
+        [
+            "postgres-memory-worst-case",
+            "redis-maxmemory-headroom",
+            "redis-broker-eviction"
+        ]
+    );
     let (_, code) = json(&["testdata/mistakes"]);
     assert_eq!(code, 1);
 }
@@ -60,7 +67,7 @@ fn warnings_alone_exit_zero_and_errors_exit_one() {
 #[test]
 fn json_diagnostics_carry_exact_positions() {
     let (report, _) = json(&["testdata/orion/docker-compose.yml"]);
-    let first = &report["diagnostics"][0];
+    let first = &report["diagnostics"][1];
     assert_eq!(first["rule"], "redis-maxmemory-headroom");
     assert_eq!(first["severity"], "warning");
     assert_eq!(first["path"], "testdata/orion/docker-compose.yml");

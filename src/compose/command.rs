@@ -280,11 +280,52 @@ fn program_position(words: &[Arg], is_program: &impl Fn(&str) -> bool) -> Option
         i += match name {
             "gosu" | "su-exec" => 2, // gosu USER command...
             "exec" | "--" | "tini" | "dumb-init" | "docker-entrypoint.sh" | "nice" => 1,
+            // `python -m celery ...`, `poetry run gunicorn ...`
+            _ if name.starts_with("python") && next_is(words, i, "-m") => 2,
+            "poetry" | "pipenv" | "uv" if next_is(words, i, "run") => 2,
             _ if word.text.contains('=') => 1, // an environment assignment
             _ => return None,
         };
     }
     None
+}
+
+fn next_is(words: &[Arg], i: usize, text: &str) -> bool {
+    words.get(i + 1).is_some_and(|w| w.text == text)
+}
+
+/// The value of the last occurrence of an option among a program's arguments, with its span:
+/// `--long=value`, `--long value`, and for a short name `-s value` and `-svalue`.
+pub fn option_value(
+    args: &[Arg],
+    short: Option<&str>,
+    long: &str,
+    sources: &SourceMap,
+) -> Option<Arg> {
+    let mut found = None;
+    for (i, arg) in args.iter().enumerate() {
+        let text = arg.text.as_str();
+        let attached = text
+            .strip_prefix(long)
+            .and_then(|rest| rest.strip_prefix('='))
+            .or_else(|| {
+                short
+                    .and_then(|s| text.strip_prefix(s))
+                    .filter(|rest| !rest.is_empty() && !text.starts_with("--"))
+            });
+        if let Some(value) = attached {
+            let range = text.len() - value.len()..text.len();
+            found = Some(Arg {
+                text: value.to_string(),
+                span: arg_sub_span(arg, sources, range.clone()),
+                via: arg.via.clone(),
+                parts: parts_within(&arg.parts, &range),
+            });
+        } else if text == long || short == Some(text) {
+            found = args.get(i + 1).cloned().or(found);
+        }
+    }
+    found
 }
 
 fn basename(path: &str) -> &str {
@@ -385,6 +426,56 @@ mod tests {
         assert_eq!(got[2], ("64mb".into(), "64mb".into()));
         let got = arg_texts("command: [\"redis-server\", \"--maxmemory\", \"2gb\"]\n");
         assert_eq!(got[2], ("2gb".into(), "\"2gb\"".into()));
+    }
+
+    fn option(command: &str, short: Option<&str>, long: &str) -> Option<(String, String)> {
+        let (sources, root) = load(&format!("command: {command}\n"));
+        let args = args(root.get("command").unwrap(), &sources).unwrap();
+        option_value(&args, short, long, &sources).map(|a| (a.text, sources.text(&a.span).into()))
+    }
+
+    #[test]
+    fn option_values_in_every_spelling() {
+        let four = Some(("4".to_string(), "4".to_string()));
+        for command in [
+            "gunicorn -w4 app",
+            "gunicorn -w 4 app",
+            "gunicorn --workers=4",
+            "gunicorn --workers 4 app",
+            "gunicorn -w 2 --workers=4",
+        ] {
+            assert_eq!(option(command, Some("-w"), "--workers"), four, "{command}");
+        }
+        for command in [
+            "celery worker -c 4",
+            "celery worker --concurrency 4",
+            "celery worker -c4",
+            "[celery, worker, \"--concurrency=4\"]",
+        ] {
+            let got = option(command, Some("-c"), "--concurrency");
+            assert_eq!(
+                got.map(|(text, _)| text),
+                Some("4".to_string()),
+                "{command}"
+            );
+        }
+        assert_eq!(option("gunicorn --workers", Some("-w"), "--workers"), None);
+        assert_eq!(
+            option("gunicorn --worker-class=x", Some("-w"), "--workers"),
+            None
+        );
+        assert_eq!(
+            option("gunicorn --workers-x=3", Some("-w"), "--workers"),
+            None
+        );
+    }
+
+    #[test]
+    fn programs_behind_interpreters_and_runners() {
+        let (sources, root) = load("command: poetry run python -m celery -A app worker\n");
+        let argv = args(root.get("command").unwrap(), &sources).unwrap();
+        let found = find_program(&argv, &sources, |p| p == "celery").unwrap();
+        assert_eq!(found[0].text, "-A");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod mounts;
 pub mod postgres;
 pub mod redis;
 pub mod service;
+pub mod workload;
 
 use std::path::{Path, PathBuf};
 
@@ -64,6 +65,7 @@ pub struct ProjectService {
     pub service: Service,
     pub redis: Option<redis::RedisConfig>,
     pub postgres: Option<postgres::PostgresConfig>,
+    pub workload: workload::Workload,
 }
 
 impl std::ops::Deref for ProjectService {
@@ -154,6 +156,7 @@ pub fn load(
         .map(|service| ProjectService {
             redis: redis::config(&service, &mut mounts, sources),
             postgres: postgres::config(&service, &mut mounts, sources),
+            workload: workload::workload(&service, sources),
             service,
         })
         .collect();

@@ -3,6 +3,7 @@
 //! override the file, as in PostgreSQL.
 
 use crate::source::{FileId, SourceMap, Span};
+use crate::units;
 
 use super::command::{self, Arg};
 use super::mounts::{self, Mounts};
@@ -48,6 +49,100 @@ impl PostgresConfig {
         }
         seen.reverse();
         seen
+    }
+}
+
+/// One term of PostgreSQL's worst-case memory: a value (bytes or a count) and the setting that
+/// gives it, `None` where PostgreSQL's default applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Term<'a> {
+    pub value: u64,
+    pub setting: Option<&'a Setting>,
+}
+
+/// What PostgreSQL may allocate at most, as the documentation adds it up: shared buffers, one
+/// `work_mem` per connection (a query may take several), one maintenance allowance per
+/// autovacuum worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryWorstCase<'a> {
+    pub shared_buffers: Term<'a>,
+    pub max_connections: Term<'a>,
+    pub work_mem: Term<'a>,
+    pub autovacuum_max_workers: Term<'a>,
+    /// `autovacuum_work_mem` when set (not -1), else `maintenance_work_mem`: what each
+    /// autovacuum worker may use.
+    pub autovacuum_work_mem: Term<'a>,
+}
+
+impl MemoryWorstCase<'_> {
+    pub fn total(&self) -> u64 {
+        self.shared_buffers.value
+            + self.max_connections.value * self.work_mem.value
+            + self.autovacuum_max_workers.value * self.autovacuum_work_mem.value
+    }
+}
+
+/// PostgreSQL 15's defaults, which the official image's `initdb` keeps (checked with `postgres
+/// -C` by `tests/units_oracle.rs`).
+pub const DEFAULT_SHARED_BUFFERS: u64 = 128 * MIB;
+pub const DEFAULT_MAX_CONNECTIONS: u64 = 100;
+pub const DEFAULT_WORK_MEM: u64 = 4 * MIB;
+pub const DEFAULT_AUTOVACUUM_MAX_WORKERS: u64 = 3;
+pub const DEFAULT_MAINTENANCE_WORK_MEM: u64 = 64 * MIB;
+/// `max_connections` and `autovacuum_max_workers` accept 1 to this (PostgreSQL 15).
+pub const MAX_BACKENDS: i64 = 262_143;
+const MIB: u64 = 1024 * 1024;
+
+impl PostgresConfig {
+    /// The worst case of the settings in effect, or `None` when one of them cannot be read
+    /// (`postgres-setting-invalid` reports it).
+    pub fn memory_worst_case(&self) -> Option<MemoryWorstCase<'_>> {
+        let size = |name: &str, default: u64| -> Option<Term<'_>> {
+            let Some(setting) = self.get(name) else {
+                return Some(Term {
+                    value: default,
+                    setting: None,
+                });
+            };
+            let info = units::postgres_memory_setting_info(name)?;
+            let value = info.parse(&setting.value).ok()?;
+            Some(Term {
+                value: u64::try_from(value).ok()? * info.base.bytes(),
+                setting: Some(setting),
+            })
+        };
+        let count = |name: &str, default: u64| -> Option<Term<'_>> {
+            let Some(setting) = self.get(name) else {
+                return Some(Term {
+                    value: default,
+                    setting: None,
+                });
+            };
+            let value = units::postgres_integer(&setting.value)
+                .ok()
+                .filter(|v| (1..=MAX_BACKENDS).contains(v))?;
+            Some(Term {
+                value: u64::try_from(value).ok()?,
+                setting: Some(setting),
+            })
+        };
+        let maintenance = size("maintenance_work_mem", DEFAULT_MAINTENANCE_WORK_MEM)?;
+        let autovacuum_work_mem = match self.get("autovacuum_work_mem") {
+            Some(setting) if units::postgres_integer(&setting.value) != Ok(-1) => {
+                size("autovacuum_work_mem", 0)?
+            }
+            _ => maintenance,
+        };
+        Some(MemoryWorstCase {
+            shared_buffers: size("shared_buffers", DEFAULT_SHARED_BUFFERS)?,
+            max_connections: count("max_connections", DEFAULT_MAX_CONNECTIONS)?,
+            work_mem: size("work_mem", DEFAULT_WORK_MEM)?,
+            autovacuum_max_workers: count(
+                "autovacuum_max_workers",
+                DEFAULT_AUTOVACUUM_MAX_WORKERS,
+            )?,
+            autovacuum_work_mem,
+        })
     }
 }
 

@@ -80,17 +80,8 @@ fn environment_options(service: &Service, sources: &SourceMap) -> Vec<Arg> {
     service
         .environment()
         .into_iter()
-        .filter(|var| VARIABLES.contains(&var.name.as_str()) && var.value.is_some())
-        .flat_map(|var| {
-            // `- NAME=value` holds the name in the same scalar; `NAME: value` does not.
-            let written = var.node.as_str().unwrap_or_default();
-            let offset = if written.starts_with(&format!("{}=", var.name)) {
-                var.name.len() + 1
-            } else {
-                0
-            };
-            command::words_after(var.node, offset, sources).unwrap_or_default()
-        })
+        .filter(|var| VARIABLES.contains(&var.name.as_str()))
+        .flat_map(|var| var.words(sources))
         .collect()
 }
 

@@ -116,6 +116,31 @@ pub struct EnvVar<'a> {
     pub node: &'a Node,
 }
 
+impl EnvVar<'_> {
+    /// The value split into words as Compose splits a command (`JAVA_OPTS=-Xms1g -Xmx1g`), each
+    /// with its span; empty for a name without a value.
+    pub fn words(&self, sources: &SourceMap) -> Vec<Arg> {
+        if self.value.is_none() {
+            return Vec::new();
+        }
+        // `- NAME=value` holds the name in the same scalar; `NAME: value` does not.
+        let written = self.node.as_str().unwrap_or_default();
+        let offset = if written.starts_with(&format!("{}=", self.name)) {
+            self.name.len() + 1
+        } else {
+            0
+        };
+        command::words_after(self.node, offset, sources).unwrap_or_default()
+    }
+}
+
+/// A CPU limit as written and as read.
+#[derive(Clone, Debug)]
+pub struct CpuField<'a> {
+    pub node: &'a Node,
+    pub cpus: f64,
+}
+
 /// One `volumes:` entry of a service.
 #[derive(Clone, Debug)]
 pub struct Volume<'a> {
@@ -183,6 +208,33 @@ impl Service {
         self.scale()
             .or_else(|| self.deploy_replicas())
             .map_or(Some(1), |f| f.value.ok())
+    }
+
+    /// The CPUs the container may use: `deploy.resources.limits.cpus` when set and non-zero,
+    /// else `cpus`; `None` without a limit (zero means none).
+    pub fn cpus(&self) -> Option<CpuField<'_>> {
+        let deploy = self
+            .node
+            .get_path(&["deploy", "resources", "limits", "cpus"]);
+        [deploy, self.get("cpus")]
+            .into_iter()
+            .flatten()
+            .find_map(|node| {
+                let cpus = match node.resolve()? {
+                    Resolved::Int(i) => i as f64,
+                    Resolved::Float(f) => f,
+                    Resolved::Str(text) => text.trim().parse().ok()?,
+                    _ => return None,
+                };
+                (cpus.is_finite() && cpus > 0.0).then_some(CpuField { node, cpus })
+            })
+    }
+
+    /// The value of the environment variable `name`, if set with a value.
+    pub fn env_var(&self, name: &str) -> Option<EnvVar<'_>> {
+        self.environment()
+            .into_iter()
+            .rfind(|var| var.name == name && var.value.is_some())
     }
 
     pub fn command(&self, sources: &SourceMap) -> Option<Vec<Arg>> {

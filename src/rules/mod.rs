@@ -2,21 +2,27 @@
 //! diagnostics; it never parses text or prints.
 
 use crate::compose::redis::Directive;
+use crate::compose::workload::Heap;
 use crate::compose::{Project, ProjectService};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::fix;
-use crate::settings::Settings;
+use crate::settings::{Origin, Settings};
 use crate::source::{SourceMap, Span};
 use crate::units;
 use crate::yaml::Node;
 
+mod celery_child_memory_exceeds_limit;
+mod celery_concurrency_implicit;
 mod file_not_read;
+mod jvm_heap_exceeds_limit;
 mod mem_limit_conflict;
 mod mem_limit_invalid;
 mod mem_limit_missing;
 mod mem_reservation_exceeds_limit;
 mod memswap_limit_invalid;
+mod node_heap_exceeds_limit;
 mod plan_ram_exceeded;
+mod postgres_memory_worst_case;
 mod postgres_setting_invalid;
 mod postgres_shared_buffers_ratio;
 mod redis_broker_eviction;
@@ -28,6 +34,7 @@ mod replicas_invalid;
 pub mod suppression_invalid;
 pub mod unused_suppression;
 mod variable_unset;
+mod web_workers_exceed_cpus;
 
 /// A rule: its stable public name, default severity, documentation and check.
 pub struct Rule {
@@ -71,13 +78,18 @@ impl std::fmt::Debug for Rule {
 
 /// Every rule, sorted by name.
 pub static RULES: &[&Rule] = &[
+    &celery_child_memory_exceeds_limit::RULE,
+    &celery_concurrency_implicit::RULE,
     &file_not_read::RULE,
+    &jvm_heap_exceeds_limit::RULE,
     &mem_limit_conflict::RULE,
     &mem_limit_invalid::RULE,
     &mem_limit_missing::RULE,
     &mem_reservation_exceeds_limit::RULE,
     &memswap_limit_invalid::RULE,
+    &node_heap_exceeds_limit::RULE,
     &plan_ram_exceeded::RULE,
+    &postgres_memory_worst_case::RULE,
     &postgres_setting_invalid::RULE,
     &postgres_shared_buffers_ratio::RULE,
     &redis_broker_eviction::RULE,
@@ -89,6 +101,7 @@ pub static RULES: &[&Rule] = &[
     &suppression_invalid::RULE,
     &unused_suppression::RULE,
     &variable_unset::RULE,
+    &web_workers_exceed_cpus::RULE,
 ];
 
 pub fn find(name: &str) -> Option<&'static Rule> {
@@ -277,6 +290,114 @@ fn redis_sizings<'a>(cx: &'a Context) -> impl Iterator<Item = RedisSizing<'a>> {
             limit_node,
         })
     })
+}
+
+/// The plan the stack runs on, with the label that points at where it is chosen (none when it
+/// comes from the command line).
+fn with_plan_label(diagnostic: Diagnostic, cx: &Context, label: String) -> Diagnostic {
+    match cx.settings.plan.as_ref().map(|p| &p.origin) {
+        Some(Origin::File(span) | Origin::Config(span)) => {
+            diagnostic.with_label(span.clone(), label)
+        }
+        _ => diagnostic,
+    }
+}
+
+/// The CPUs a service's processes are sized against: its own `cpus` limit, else the plan's
+/// vCPUs. With the label to put on it and how to name it in a message.
+struct CpuBudget<'a> {
+    cpus: f64,
+    limit_node: Option<&'a Node>,
+    /// "`cpus: 1.5`", "the 2 vCPUs of plan CAX11".
+    described: String,
+}
+
+fn cpu_budget<'a>(cx: &Context, service: &'a ProjectService) -> Option<CpuBudget<'a>> {
+    if let Some(field) = service.cpus() {
+        return Some(CpuBudget {
+            cpus: field.cpus,
+            limit_node: Some(field.node),
+            described: format!("the service's CPU limit `cpus: {}`", field.cpus),
+        });
+    }
+    let plan = cx.settings.plan.as_ref()?.value;
+    Some(CpuBudget {
+        cpus: f64::from(plan.vcpus),
+        limit_node: None,
+        described: format!("the {} vCPUs of plan {}", plan.vcpus, plan.display_name()),
+    })
+}
+
+impl CpuBudget<'_> {
+    fn label(&self, diagnostic: Diagnostic, cx: &Context) -> Diagnostic {
+        match self.limit_node {
+            Some(node) => diagnostic.with_node_label(node, format!("CPU limit {}", self.cpus)),
+            None => with_plan_label(diagnostic, cx, format!("{} vCPUs", self.cpus)),
+        }
+    }
+}
+
+/// The heap rules: a heap at or above the container limit is an error, one above `warn_share`
+/// of it a warning (the runtime needs memory outside the heap).
+fn check_heap(
+    rule: &'static Rule,
+    cx: &Context,
+    out: &mut Vec<Diagnostic>,
+    heap_of: fn(&ProjectService) -> Option<&Heap>,
+    warn_share: f64,
+    outside_heap: &str,
+) {
+    for service in cx.running() {
+        let Some(heap) = heap_of(service) else {
+            continue;
+        };
+        let memory = service.memory();
+        let Some((limit, limit_field)) = memory.limit() else {
+            continue;
+        };
+        let allowed = (limit as f64 * warn_share) as u64;
+        if heap.bytes <= allowed {
+            continue;
+        }
+        let percent = heap.bytes as f64 * 100.0 / limit as f64;
+        let where_set = heap
+            .variable
+            .map_or_else(String::new, |v| format!(" (in `{v}`)"));
+        let option = format!("{}{}", heap.option, heap.size.text);
+        let limit_text = size(written(cx, limit_field.node), limit);
+        let mut diagnostic = rule.at(
+            heap.size.span.clone(),
+            format!("heap {}", units::human_bytes(heap.bytes)),
+            if heap.bytes >= limit {
+                format!(
+                    "`{option}`{where_set} ({}) is not below the container limit {limit_text}: the kernel kills the process before the heap is full",
+                    units::human_bytes(heap.bytes)
+                )
+            } else {
+                format!(
+                    "`{option}`{where_set} ({}) is {percent:.0}% of the container limit {limit_text}, above {:.0}%: {outside_heap} live outside the heap",
+                    units::human_bytes(heap.bytes),
+                    warn_share * 100.0
+                )
+            },
+        );
+        if heap.bytes < limit {
+            diagnostic.severity = Severity::Warning;
+        }
+        out.push(
+            diagnostic
+                .with_node_label(
+                    limit_field.node,
+                    format!("container limit {}", units::human_bytes(limit)),
+                )
+                .with_service(&service.name)
+                .with_help(format!(
+                    "lower the heap to at most {:.0}% of the limit ({}) or raise the limit",
+                    warn_share * 100.0,
+                    units::human_bytes(allowed)
+                )),
+        );
+    }
 }
 
 /// The fix that sets a `maxmemory` directive to `value`.
