@@ -202,12 +202,7 @@ pub fn config(
 fn server_args(service: &Service, sources: &SourceMap) -> Option<Vec<Arg>> {
     let image_is_postgres = service.image_name().is_some_and(|i| IMAGES.contains(&i));
     let command = service.command(sources).unwrap_or_default();
-    let argv: Vec<Arg> = service
-        .entrypoint(sources)
-        .into_iter()
-        .flatten()
-        .chain(command.iter().cloned())
-        .collect();
+    let argv = service.argv(sources);
     if let Some(args) =
         command::find_program(&argv, sources, |p| matches!(p, "postgres" | "postmaster"))
     {

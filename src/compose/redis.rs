@@ -112,12 +112,7 @@ fn launch(service: &Service, sources: &SourceMap) -> Launch {
     let image_is_redis = service.image_name().is_some_and(|i| IMAGES.contains(&i));
     let command = service.command(sources).unwrap_or_default();
     let entrypoint = service.entrypoint(sources);
-    let argv: Vec<Arg> = entrypoint
-        .iter()
-        .flatten()
-        .cloned()
-        .chain(command.clone())
-        .collect();
+    let argv = service.argv(sources);
     if command::program(&argv).is_some_and(|p| p.contains("sentinel") || p.ends_with("-cli")) {
         return Launch::NotRedis;
     }

@@ -245,6 +245,14 @@ impl Service {
         command::args(self.get("entrypoint")?, sources)
     }
 
+    /// What the container runs as written in the file: the entrypoint's words, then the
+    /// command's (an image's own entrypoint is not known).
+    pub fn argv(&self, sources: &SourceMap) -> Vec<Arg> {
+        let mut argv = self.entrypoint(sources).unwrap_or_default();
+        argv.extend(self.command(sources).unwrap_or_default());
+        argv
+    }
+
     /// The `environment:` entries, from the mapping or the list form.
     pub fn environment(&self) -> Vec<EnvVar<'_>> {
         let Some(env) = self.get("environment") else {

@@ -111,12 +111,7 @@ pub struct Workload {
 /// Read a service's workload.
 pub fn workload(service: &Service, sources: &SourceMap) -> Workload {
     let command = service.command(sources).unwrap_or_default();
-    let argv: Vec<Arg> = service
-        .entrypoint(sources)
-        .into_iter()
-        .flatten()
-        .chain(command.iter().cloned())
-        .collect();
+    let argv = service.argv(sources);
     Workload {
         web: web_workers(service, &argv, sources),
         celery: celery_worker(service, &argv, &command, sources),
