@@ -715,6 +715,7 @@ fn cli_a_directory_without_compose_files_exits_two() {
             stderr.contains("no compose file found"),
             "{args:?}: {stderr}"
         );
+        assert!(!stderr.contains("No problems found"), "{args:?}: {stderr}");
     }
     // A compose file that is a dangling symbolic link is no compose file, as for Compose.
     std::os::unix::fs::symlink("gone.yaml", dir.path().join("compose.yaml")).unwrap();

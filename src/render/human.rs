@@ -116,6 +116,11 @@ pub fn summary(report: &Report) -> String {
     };
     match report.errors.len() {
         0 => format!("{fixed}{found}."),
+        // Nothing was read: "No problems found in 0 projects" would read as a pass.
+        n if report.projects == 0 => format!(
+            "Nothing was linted: see the {} above.",
+            if n == 1 { "error" } else { "errors" }
+        ),
         n => format!(
             "{fixed}{found}; {} could not be read (see the errors above).",
             plural(n, "project")
