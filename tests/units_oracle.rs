@@ -1018,6 +1018,18 @@ impl PgCluster {
         })
     }
 
+    /// `postgres -D <data> -C <name>`: the value in effect without a `-c`, in base units.
+    fn default_value(&self, name: &str) -> String {
+        let output = self
+            .command()
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-C", name])
+            .output()
+            .expect("run postgres -C");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
     fn version(&self) -> String {
         let output = self
             .command()
@@ -1221,4 +1233,102 @@ fn postgres_values_and_settings_match_postgres() {
         cases.len()
     );
     fail_if_any(&format!("PostgreSQL memory values ({version})"), failures);
+}
+
+/// Spellings of a unitless integer setting: the number grammar of `parse_int` (octal, hex,
+/// fractions rounded half to even, exponents), units and words refused, the range edges. Not the
+/// check hook that refuses a sum of all backends above 262,143 (`262143` itself, with the default
+/// workers and WAL senders): no container comes near it.
+const POSTGRES_COUNT_SPELLINGS: &[&str] = &[
+    "100",
+    "1",
+    "0",
+    "-1",
+    "262000",
+    "262144",
+    "010",
+    "0x20",
+    "0X1f",
+    "1.5",
+    "2.5",
+    "3.49",
+    "1e2",
+    "1E1",
+    " 7",
+    "7 ",
+    "+5",
+    "7kB",
+    "7MB",
+    "abc",
+    "",
+    "99999999999",
+    "2147483648",
+    "0.4",
+    "1_000",
+    "5.",
+    ".5e1",
+];
+
+#[test]
+#[ignore = "needs postgres (and setpriv as root)"]
+fn postgres_counts_and_defaults_match_postgres() {
+    use orion_lint::compose::postgres::{
+        DEFAULT_AUTOVACUUM_MAX_WORKERS, DEFAULT_MAINTENANCE_WORK_MEM, DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_SHARED_BUFFERS, DEFAULT_WORK_MEM, MAX_BACKENDS,
+    };
+    use orion_lint::units::postgres_integer;
+    let Some(cluster) = PgCluster::create() else {
+        return;
+    };
+    let version = cluster.version();
+    let mut failures = Vec::new();
+    let cases: Vec<(&str, &str)> = ["max_connections", "autovacuum_max_workers"]
+        .into_iter()
+        .flat_map(|name| POSTGRES_COUNT_SPELLINGS.iter().map(move |s| (name, *s)))
+        .collect();
+    let results = common::parallel_map(&cases, |(name, spelling)| {
+        let ours = postgres_integer(spelling)
+            .ok()
+            .filter(|v| (1..=MAX_BACKENDS).contains(v));
+        let theirs = cluster.value(name, spelling).ok();
+        (ours != theirs).then(|| {
+            format!(
+                "{name}={spelling:?}: postgres_integer in range = {ours:?}, postgres = {theirs:?}"
+            )
+        })
+    });
+    failures.extend(results.into_iter().flatten());
+    // The defaults the worst case assumes where a setting is unset.
+    for (name, bytes_or_count, is_memory) in [
+        ("shared_buffers", DEFAULT_SHARED_BUFFERS, true),
+        ("work_mem", DEFAULT_WORK_MEM, true),
+        ("maintenance_work_mem", DEFAULT_MAINTENANCE_WORK_MEM, true),
+        ("max_connections", DEFAULT_MAX_CONNECTIONS, false),
+        (
+            "autovacuum_max_workers",
+            DEFAULT_AUTOVACUUM_MAX_WORKERS,
+            false,
+        ),
+    ] {
+        let expected = if is_memory {
+            let base = postgres_memory_setting_info(name).expect(name).base.bytes();
+            bytes_or_count / base
+        } else {
+            bytes_or_count
+        };
+        let theirs = cluster.default_value(name);
+        if theirs != expected.to_string() {
+            failures.push(format!(
+                "default {name}: orion-lint assumes {expected}, postgres -C says {theirs:?}"
+            ));
+        }
+    }
+    eprintln!(
+        "postgres: {} count spellings and 5 defaults checked with {version}",
+        cases.len()
+    );
+    fail_if_any(
+        &format!("PostgreSQL counts and defaults ({version})"),
+        failures,
+    );
 }
