@@ -1597,3 +1597,65 @@ fn secrets_a_hidden_redis_or_postgres_word_is_reported_at_its_variable() {
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     assert_eq!(run.stdout, "", "{}", run.stderr);
 }
+
+#[test]
+fn secrets_paths_from_variables_that_are_not_read_are_shown_as_written() {
+    let sandbox = Sandbox::new();
+    let outside = sandbox.write("outside/s3cr3t-file-x9", "services: {}\nmaxmemory 1mb\n");
+    let outside = outside.to_str().expect("a UTF-8 path");
+    let outside_dir = sandbox.outside().display().to_string();
+    let missing = "s3cr3t-missing-x9";
+    let cases = [
+        (
+            "include: [\"${P}\"]\nservices: {a: {image: x, mem_limit: 1g}}\n",
+            1,
+        ),
+        (
+            "include: [{path: \"${P}\"}]\nservices: {a: {image: x, mem_limit: 1g}}\n",
+            1,
+        ),
+        (
+            "services: {a: {image: x, mem_limit: 1g, extends: {file: \"${P}\", service: b}}}\n",
+            1,
+        ),
+        (
+            "services: {r: {image: redis, mem_limit: 1g, command: redis-server /etc/r.conf, volumes: [\"${P}:/etc/r.conf\"]}}\n",
+            1,
+        ),
+        (
+            "include: [{path: sub/compose.yaml, env_file: \"${P}\"}]\nservices: {a: {image: x, mem_limit: 1g}}\n",
+            1,
+        ),
+    ];
+    sandbox.write(
+        "repo/sub/compose.yaml",
+        "services: {b: {image: x, mem_limit: 1g}}\n",
+    );
+    for (compose, line) in cases {
+        sandbox.write("repo/compose.yaml", compose);
+        for value in [outside, missing] {
+            for format in FORMATS {
+                let run = sandbox.run_with(&["--format", format], &[("P", value)]);
+                assert_ne!(run.code, Some(101), "{compose}: {}", run.stderr);
+                for text in [&run.stdout, &run.stderr] {
+                    assert!(
+                        !text.contains("s3cr3t") && !text.contains(outside_dir.as_str()),
+                        "{format} of {compose} with {value} leaks the path:\n{text}"
+                    );
+                }
+            }
+            // A missing mounted config is not reported at all.
+            if value == missing && compose.contains("volumes") {
+                continue;
+            }
+            let run = sandbox.run_with(&["--format", "concise"], &[("P", value)]);
+            let text = format!("{}{}", run.stdout, run.stderr).replace("\n  │ ", " ");
+            assert!(
+                text.contains(&format!("compose.yaml:{line}:"))
+                    && text.contains("${P}")
+                    && text.contains(" (the value of `P` ("),
+                "{compose} with {value}: {text}"
+            );
+        }
+    }
+}
