@@ -21,6 +21,7 @@ pub mod compose;
 pub mod config;
 pub mod diagnostic;
 pub mod fix;
+mod hidden;
 pub mod lint;
 pub mod plans;
 pub mod render;

@@ -108,7 +108,7 @@ pub fn load_project(
     let config = config::find(&project.dir, &project.boundary)
         .map(|path| config::load(&path, &project.boundary, sources))
         .transpose()?;
-    let settings = Settings::resolve_with(overrides, &project, config.as_ref())?;
+    let settings = Settings::resolve_with(overrides, &project, config.as_ref(), sources)?;
     Ok(LoadedProject {
         project,
         settings,

@@ -5,7 +5,7 @@ use crate::compose::{LoadError, Project, Service};
 use crate::config::Config;
 use crate::plans::{self, Plan};
 use crate::selection::{self, Layer, RuleSettings};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::units;
 use crate::yaml::{Node, Resolved};
 
@@ -100,17 +100,22 @@ impl Settings {
     }
 
     /// Resolve the settings of a project without `orion-lint.toml`.
-    pub fn resolve(overrides: &Overrides, project: &Project) -> Result<Settings, LoadError> {
-        Settings::resolve_with(overrides, project, None)
+    pub fn resolve(
+        overrides: &Overrides,
+        project: &Project,
+        sources: &SourceMap,
+    ) -> Result<Settings, LoadError> {
+        Settings::resolve_with(overrides, project, None, sources)
     }
 
     /// Resolve the settings of a project: the command line, then its `x-orion-lint` block, then
     /// its `orion-lint.toml`. Every value given is checked, also one that a stronger source
-    /// overrides.
+    /// overrides. `sources` names the files a variable's value comes from in messages.
     pub fn resolve_with(
         overrides: &Overrides,
         project: &Project,
         config: Option<&Config>,
+        sources: &SourceMap,
     ) -> Result<Settings, LoadError> {
         let block = project.root.get("x-orion-lint").filter(|b| !b.is_null());
         if let Some(block) = block {
@@ -119,16 +124,17 @@ impl Settings {
         let sources = Sources {
             block,
             config: config.map(|c| &c.root),
+            files: Some(sources),
         };
         const BLOCK: &str = "`x-orion-lint`";
         const CONFIG: &str = "`orion-lint.toml`";
 
-        let plan_name = |value: &Resolved<'_>, node: Option<&Node>| {
-            let name = match value {
+        let plan_name = |given: &Given<'_>| {
+            let name = match &given.value {
                 Resolved::Str(name) => name,
                 _ => "",
             };
-            plan_by_name(name, node)
+            plan_by_name(name, given)
         };
         let plan = sources.choose(overrides.plan.as_deref(), "plan", plan_name)?;
         // The plan the compose file records wins over `--from-plan`: after a rescale the file
@@ -167,6 +173,7 @@ impl Settings {
             block_profiles
                 .or(config_profiles)
                 .or_else(|| project.compose_profiles.clone())
+                .map(|active| declared_profiles(active, project))
         };
 
         let mut rules = RuleSettings::default();
@@ -214,6 +221,29 @@ fn command_line_layer(overrides: &Overrides) -> Result<Layer, LoadError> {
 struct Sources<'a> {
     block: Option<&'a Node>,
     config: Option<&'a Node>,
+    /// The files read, to say where a variable's value comes from.
+    files: Option<&'a SourceMap>,
+}
+
+/// A setting's value as given, with what a message may say about it.
+struct Given<'a> {
+    value: Resolved<'a>,
+    node: Option<&'a Node>,
+    /// How to name the value when it is not valid and came from a variable (see
+    /// [`crate::hidden`]), with how it is written: "`${PLAN}`: the value of `PLAN` (...)".
+    hidden: Option<String>,
+}
+
+impl Given<'_> {
+    /// "`text`", or the value as written with where it came from when it must not be shown.
+    fn named(&self, text: &str) -> String {
+        match (&self.hidden, self.node) {
+            (Some(hidden), Some(node)) => {
+                format!("`{}` ({hidden})", crate::hidden::written_form(node))
+            }
+            _ => format!("`{text}`"),
+        }
+    }
 }
 
 impl<'a> Sources<'a> {
@@ -232,10 +262,17 @@ impl<'a> Sources<'a> {
         &self,
         command_line: Option<&str>,
         key: &str,
-        parse: impl Fn(&Resolved<'_>, Option<&Node>) -> Result<T, LoadError>,
+        parse: impl Fn(&Given<'_>) -> Result<T, LoadError>,
     ) -> Result<Option<Setting<T>>, LoadError> {
         let from_node = |node: &Node, origin: fn(Span) -> Origin| {
-            parse(&node.resolve().unwrap_or(Resolved::Null), Some(node)).map(|value| Setting {
+            let given = Given {
+                value: node.resolve().unwrap_or(Resolved::Null),
+                node: Some(node),
+                hidden: self
+                    .files
+                    .and_then(|files| crate::hidden::value(files, node)),
+            };
+            parse(&given).map(|value| Setting {
                 value,
                 origin: origin(node.span.clone()),
             })
@@ -250,7 +287,12 @@ impl<'a> Sources<'a> {
             .transpose()?;
         let command_line = command_line
             .map(|text| {
-                parse(&Resolved::Str(text), None).map(|value| Setting {
+                let given = Given {
+                    value: Resolved::Str(text),
+                    node: None,
+                    hidden: None,
+                };
+                parse(&given).map(|value| Setting {
                     value,
                     origin: Origin::CommandLine,
                 })
@@ -297,32 +339,41 @@ fn check_keys(block: &Node) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn plan_by_name(name: &str, node: Option<&Node>) -> Result<&'static Plan, LoadError> {
+fn plan_by_name(name: &str, given: &Given<'_>) -> Result<&'static Plan, LoadError> {
     plans::find(name).ok_or_else(|| {
+        // A suggestion names one of the plans, never the value.
         let hint = plans::suggest(name).map_or_else(
             || "run `orion-lint plans` to list the plans orion-lint knows".to_string(),
             |close| format!("did you mean `{close}`?"),
         );
-        invalid(node, format!("unknown plan `{name}`: {hint}"))
+        invalid(
+            given.node,
+            format!("unknown plan {}: {hint}", given.named(name)),
+        )
     })
 }
 
-fn reserve_bytes(value: &Resolved<'_>, node: Option<&Node>) -> Result<u64, LoadError> {
-    let bytes = match value {
+fn reserve_bytes(given: &Given<'_>) -> Result<u64, LoadError> {
+    let bytes = match &given.value {
         Resolved::Int(i) => u64::try_from(*i).map_err(|_| "it is negative".to_string()),
         Resolved::Str(text) => units::compose_bytes(text).map_err(|e| e.message),
         _ => Err("it is not a size".to_string()),
     };
     bytes.map_err(|why| {
+        let why = match &given.hidden {
+            Some(_) => format!("{} is not a size", given.named("")),
+            None => why,
+        };
         invalid(
-            node,
+            given.node,
             format!("invalid OS reserve: {why}; write a size such as `512m` or `1g`"),
         )
     })
 }
 
-fn ratio(value: &Resolved<'_>, node: Option<&Node>) -> Result<f64, LoadError> {
-    let parsed = match value {
+fn ratio(given: &Given<'_>) -> Result<f64, LoadError> {
+    let node = given.node;
+    let parsed = match &given.value {
         Resolved::Str(text) => match text.trim().strip_suffix('%') {
             Some(percent) => percent.trim().parse::<f64>().ok().map(|p| p / 100.0),
             None => text.trim().parse::<f64>().ok(),
@@ -334,11 +385,37 @@ fn ratio(value: &Resolved<'_>, node: Option<&Node>) -> Result<f64, LoadError> {
     parsed
         .filter(|r| *r > 0.0 && *r < 1.0)
         .ok_or_else(|| {
+            let named = match &given.hidden {
+                Some(_) => format!(" {}", given.named("")),
+                None => String::new(),
+            };
             invalid(
                 node,
-                "invalid Redis headroom: write the share of the container limit that maxmemory may use, between 0 and 1 or as a percentage, e.g. `75%` or `0.75`".to_string(),
+                format!("invalid Redis headroom{named}: write the share of the container limit that maxmemory may use, between 0 and 1 or as a percentage, e.g. `75%` or `0.75`"),
             )
         })
+}
+
+/// The profiles of `active` that a service declares as written in its file (or `*`). The others
+/// enable nothing, and one from `COMPOSE_PROFILES` or a variable may be a token: it must never be
+/// printed (see [`crate::hidden`]).
+fn declared_profiles(active: Vec<String>, project: &Project) -> Vec<String> {
+    let declared = |name: &str| {
+        project.services.iter().any(|service| {
+            service
+                .get("profiles")
+                .and_then(Node::as_seq)
+                .is_some_and(|items| {
+                    items
+                        .iter()
+                        .any(|i| i.substitution().is_none() && i.as_str() == Some(name))
+                })
+        })
+    };
+    active
+        .into_iter()
+        .filter(|p| p == "*" || declared(p))
+        .collect()
 }
 
 fn profile_list(node: &Node, place: &str) -> Result<Vec<String>, LoadError> {

@@ -115,6 +115,7 @@ fn ours(files: &[PathBuf], all_profiles: bool) -> Result<Model, String> {
             ..Default::default()
         },
         &project,
+        &sources,
     )
     .map_err(|e| e.message)?;
     Ok(project

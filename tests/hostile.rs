@@ -1215,3 +1215,447 @@ fn crashes_invalid_replicas_are_reported_and_not_counted_as_one() {
         }
     }
 }
+
+// ---- Secrets, broadly: every variable of every fixture and docs example set to a secret ----
+
+/// The names of the variables a text interpolates: `${NAME...}` and `$NAME` (not `$$`).
+fn interpolated_variables(text: &str, out: &mut Vec<String>) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'$') {
+            i += 2;
+            continue;
+        }
+        let start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'{'));
+        let end = (start..bytes.len())
+            .find(|&j| !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_'))
+            .unwrap_or(bytes.len());
+        if end > start && !bytes[start].is_ascii_digit() {
+            let name = &text[start..end];
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+        }
+        i = end.max(i + 1);
+    }
+}
+
+/// A value no field accepts, that names its variable so that a leak says where it came from.
+fn secret_for(name: &str) -> String {
+    format!("s3cr3t-{name}-x9")
+}
+
+/// The text of an env file that sets every variable to its secret.
+fn secret_env_file(variables: &[String]) -> String {
+    variables
+        .iter()
+        .map(|v| format!("{v}={}\n", secret_for(v)))
+        .collect()
+}
+
+/// A docs example with every value that holds a number (`512m`, `-Xmx1g`'s `1g`, `-w 9`'s `9`)
+/// and every plan read from a variable instead, so that each field is also tried interpolated.
+fn parameterised(yaml: &str, prefix: &str) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for line in yaml.lines() {
+        let (code, comment) = match line.find(" #") {
+            Some(at) => line.split_at(at),
+            None => (line, ""),
+        };
+        let value_at = code.find(": ").map_or(0, |at| at + 2);
+        let (key, value) = code.split_at(value_at);
+        out.push_str(key);
+        let mut previous = ' ';
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            let starts_number = c.is_ascii_digit() && !previous.is_ascii_alphanumeric();
+            let is_plan = key.trim_start().starts_with("plan:") && previous == ' ' && c != '$';
+            if starts_number || is_plan {
+                while chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '.' || *n == '%')
+                {
+                    chars.next();
+                }
+                count += 1;
+                write!(out, "${{{prefix}{count}}}").expect("write to a string");
+                previous = '}';
+            } else {
+                out.push(c);
+                previous = c;
+            }
+        }
+        out.push_str(comment);
+        out.push('\n');
+    }
+    out
+}
+
+/// Copy a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create a directory");
+    for entry in fs::read_dir(from).expect("read a fixture directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy a fixture");
+        }
+    }
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).expect("read a directory") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Whether a file holds variables for interpolation (`.env`, `limits.env`).
+fn is_env_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == ".env" || n.ends_with(".env"))
+}
+
+/// Run every format of `check`, and `budget` in text and json, in `dir`; no output may contain
+/// a secret.
+fn assert_no_secret_printed(dir: &Path, extra: &[&str], env: &[(String, String)], case: &str) {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut runs: Vec<Vec<&str>> = FORMATS.iter().map(|f| vec!["--format", f]).collect();
+    runs.push(vec!["budget"]);
+    runs.push(vec!["budget", "--format", "json"]);
+    runs.push(vec!["budget", "--plan", "cax41"]);
+    for args in runs {
+        let args: Vec<&str> = args.into_iter().chain(extra.iter().copied()).collect();
+        let run = secrets_run(dir, &args, &env);
+        assert_ne!(run.code, Some(101), "{case} {args:?}: {}", run.stderr);
+        for text in [&run.stdout, &run.stderr] {
+            assert!(
+                !text.contains("s3cr3t") && !text.contains("-x9"),
+                "{case} {args:?} leaks a secret:\n{text}"
+            );
+        }
+    }
+}
+
+/// Lint a project copied to `dir` three ways: each of its variables set to a secret in the
+/// environment, then through `--env-file`, then with every line of its env files set to one.
+fn assert_project_keeps_secrets(dir: &Path, case: &str) {
+    let files = files_under(dir);
+    let mut variables = vec!["COMPOSE_PROFILES".to_string()];
+    for file in &files {
+        if let Ok(text) = fs::read_to_string(file) {
+            interpolated_variables(&text, &mut variables);
+        }
+    }
+    let env: Vec<(String, String)> = variables
+        .iter()
+        .map(|v| (v.clone(), secret_for(v)))
+        .collect();
+    assert_no_secret_printed(dir, &[], &env, &format!("{case} (environment)"));
+
+    let env_file = dir.join("secrets.env");
+    fs::write(&env_file, secret_env_file(&variables)).expect("write an env file");
+    let env_file = env_file.to_str().expect("a UTF-8 path");
+    assert_no_secret_printed(
+        dir,
+        &["--env-file", env_file],
+        &[],
+        &format!("{case} (--env-file)"),
+    );
+    fs::remove_file(env_file).expect("remove the env file");
+
+    for file in files.iter().filter(|f| is_env_file(f)) {
+        let text = fs::read_to_string(file).expect("an env file is text");
+        let rewritten: String = text
+            .lines()
+            .map(|line| {
+                let assignment = line.trim_start().trim_start_matches("export ");
+                match assignment.split_once('=') {
+                    Some((name, _)) if !line.trim_start().starts_with('#') => {
+                        format!("{name}={}\n", secret_for(name.trim()))
+                    }
+                    _ => format!("{line}\n"),
+                }
+            })
+            .collect();
+        fs::write(file, rewritten).expect("rewrite an env file");
+    }
+    assert_no_secret_printed(dir, &[], &[], &format!("{case} (.env)"));
+}
+
+/// Every field that can be interpolated, in one project each for the settings (a bad setting
+/// stops the run) and for the services.
+const EVERY_FIELD: [(&str, &str); 3] = [
+    (
+        "x-orion-lint: {plan: \"${PLAN}\", os-reserve: \"${RESERVE}\", redis-headroom: \"${HEADROOM}\", profiles: [\"${PROFILE}\"]}\nservices: {a: {image: x, mem_limit: 1g}, b: {image: x, mem_limit: 1g, profiles: [\"${PROFILE}\"]}}\n",
+        "PLAN=cax11\n",
+    ),
+    (
+        "x-orion-lint:\n  plan: cax11\n  os-reserve: ${RESERVE}\n  services: {a: {cap: \"${CAP}\", weight: \"${WEIGHT}\"}}\nservices: {a: {image: x, mem_limit: 1g}}\n",
+        "",
+    ),
+    (
+        r#"x-orion-lint: {plan: cax11}
+services:
+  web:
+    image: x
+    command: gunicorn app:app -w ${WORKERS} --threads ${THREADS}
+    cpus: ${CPUS}
+    mem_limit: ${WEB_MEM}
+    deploy: {replicas: "${REPLICAS}"}
+  uv:
+    image: x
+    command: ["uvicorn", "m:app", "--workers=${UV_WORKERS}"]
+    environment: {WEB_CONCURRENCY: "${CONCURRENCY}"}
+    mem_limit: 512m
+  celery:
+    image: x
+    command: celery -A app worker --concurrency=${CELERY_N} --max-memory-per-child=${CHILD_KB}
+    mem_limit: 512m
+  db:
+    image: postgres:16
+    command: postgres -c shared_buffers=${PG_SB} -c max_connections=${PG_CONN} -c work_mem=${PG_WM} -c ${PG_NAME}=1
+    mem_limit: 1g
+  java:
+    image: elasticsearch:8
+    environment: {ES_JAVA_OPTS: "-Xms${XMS} -Xmx${XMX}", JAVA_TOOL_OPTIONS: "${JAVA_OPTS}"}
+    mem_limit: 1g
+  node:
+    image: node:20
+    command: node --max-old-space-size=${NODE_HEAP} server.js
+    environment: {NODE_OPTIONS: "${NODE_OPTS}"}
+    mem_limit: 1g
+  redis:
+    image: redis
+    command: redis-server --maxmemory ${RMAX} --maxmemory-policy ${POLICY} --${RNAME} 1
+    mem_limit: 256m
+"#,
+        "RMAX=1k\nPG_SB=64kB\nXMX=2g\nNODE_HEAP=4096\nCELERY_N=64\n",
+    ),
+];
+
+#[test]
+fn secrets_no_variable_of_any_fixture_is_printed() {
+    let mut projects: Vec<PathBuf> = Vec::new();
+    let mut pending = vec![PathBuf::from("testdata")];
+    while let Some(dir) = pending.pop() {
+        let mut subdirs = Vec::new();
+        let mut has_yaml = false;
+        for entry in fs::read_dir(&dir).expect("read testdata") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                subdirs.push(path);
+            } else {
+                has_yaml |= path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+            }
+        }
+        if has_yaml {
+            projects.push(dir);
+        } else {
+            pending.extend(subdirs);
+        }
+    }
+    assert!(projects.len() >= 15, "testdata has moved: {projects:?}");
+    for fixture in projects {
+        let temp = tempfile::tempdir().expect("temporary directory");
+        copy_tree(&fixture, temp.path());
+        assert_project_keeps_secrets(temp.path(), &fixture.display().to_string());
+    }
+}
+
+#[test]
+fn secrets_no_variable_of_any_field_is_printed() {
+    for (i, (compose, dotenv)) in EVERY_FIELD.iter().enumerate() {
+        let dir = project(&[("compose.yaml", compose), (".env", dotenv)]);
+        assert_project_keeps_secrets(dir.path(), &format!("every field {i}"));
+    }
+}
+
+#[test]
+fn secrets_no_interpolated_value_of_a_docs_example_is_printed() {
+    let mut examples = 0;
+    for entry in fs::read_dir("lints").expect("lints/ exists") {
+        let doc = fs::read_to_string(entry.expect("a directory entry").path()).expect("a doc");
+        for block in doc.split("```yaml").skip(1) {
+            let yaml = block.split_once('\n').map_or("", |(_, rest)| rest);
+            let yaml = yaml.split("```").next().unwrap_or_default();
+            let dir = project(&[("compose.yaml", &parameterised(yaml, "DOC_V"))]);
+            assert_project_keeps_secrets(dir.path(), &format!("docs example:\n{yaml}"));
+            examples += 1;
+        }
+    }
+    assert!(examples > 40, "only {examples} docs examples");
+}
+
+#[test]
+fn secrets_x_orion_lint_values_from_variables_are_shown_as_written() {
+    let cases = [
+        (
+            "x-orion-lint: {plan: \"${PLAN}\"}\n",
+            "compose.yaml:1:22: unknown plan `${PLAN}` (the value of `PLAN` (18 characters, from the process environment)): run `orion-lint plans`",
+        ),
+        (
+            "x-orion-lint:\n  os-reserve: ${RESERVE}\n",
+            "compose.yaml:2:15: invalid OS reserve: `${RESERVE}` (the value of `RESERVE` (18 characters, set in .env line 1)) is not a size; write a size",
+        ),
+        (
+            "x-orion-lint:\n  redis-headroom: ${HEADROOM}\n",
+            "compose.yaml:2:19: invalid Redis headroom `${HEADROOM}` (the value of `HEADROOM` (18 characters, from the process environment)): write the share",
+        ),
+    ];
+    for (settings, expected) in cases {
+        let compose = format!("{settings}services: {{a: {{image: x, mem_limit: 1g}}}}\n");
+        let dotenv = format!("RESERVE={SECRET}\n");
+        let dir = project(&[("compose.yaml", &compose), (".env", &dotenv)]);
+        let env = [("PLAN", SECRET), ("HEADROOM", SECRET)];
+        for format in FORMATS {
+            let run = secrets_run(dir.path(), &["--format", format], &env);
+            assert_eq!(run.code, Some(2), "{format}: {}", run.stderr);
+            for text in [&run.stdout, &run.stderr] {
+                assert!(!text.contains(SECRET), "{format} leaks the secret:\n{text}");
+            }
+        }
+        let run = secrets_run(dir.path(), &["--format", "concise"], &env);
+        let unwrapped = run.stderr.replace("\n  │ ", " ");
+        assert!(unwrapped.contains(expected), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn secrets_profiles_from_the_environment_are_shown_only_when_a_service_declares_them() {
+    let compose = "services:\n  a: {image: x, mem_limit: 1g}\n  b: {image: x, mem_limit: 1g, profiles: [full]}\n  c: {image: x, mem_limit: 1g, profiles: [\"${EXTRA}\"]}\n";
+    let dir = project(&[("compose.yaml", compose)]);
+    let profiles = format!("full,{SECRET}");
+    let env = [("COMPOSE_PROFILES", profiles.as_str()), ("EXTRA", SECRET)];
+    let text = secrets_run(dir.path(), &["budget"], &env);
+    let json = secrets_run(dir.path(), &["budget", "--format", "json"], &env);
+    for run in [&text, &json] {
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(!run.stdout.contains(SECRET), "{}", run.stdout);
+    }
+    assert!(text.stdout.contains("profiles: full\n"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("(not started: profiles ${EXTRA})"),
+        "{}",
+        text.stdout
+    );
+    let env = [("COMPOSE_PROFILES", SECRET)];
+    let run = secrets_run(dir.path(), &["budget"], &env);
+    assert!(run.stdout.contains("no profiles\n"), "{}", run.stdout);
+}
+
+#[test]
+fn secrets_a_hidden_redis_or_postgres_word_is_reported_at_its_variable() {
+    let compose = "services:\n  redis:\n    image: redis\n    command: redis-server --maxmemory ${RMAX} --maxmemory-policy ${POL}\n    mem_limit: 256m\n  db:\n    image: postgres\n    command: postgres -c shared_buffers=${PGSB}\n    mem_limit: 1g\n";
+    let dotenv = format!("RMAX={SECRET}\nPOL={SECRET}\nPGSB={SECRET}\n");
+    let dir = project(&[("compose.yaml", compose), (".env", &dotenv)]);
+    for format in FORMATS {
+        let run = secrets_run(dir.path(), &["--format", format], &[]);
+        assert_eq!(run.code, Some(1), "{format}: {}", run.stderr);
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(SECRET), "{format} leaks the secret:\n{text}");
+        }
+    }
+    let run = secrets_run(dir.path(), &["--format", "concise"], &[]);
+    let places: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(": ").next())
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "compose.yaml:4:14",
+            "compose.yaml:4:14",
+            "compose.yaml:8:14"
+        ],
+        "{}",
+        run.stdout
+    );
+    // A suppression on the `.env` line still covers each finding.
+    let suppressed = format!(
+        "RMAX={SECRET}  # orion-lint ignore=redis-config-invalid\nPOL={SECRET}  # orion-lint ignore=redis-config-invalid\nPGSB={SECRET}  # orion-lint ignore=postgres-setting-invalid\n"
+    );
+    fs::write(dir.path().join(".env"), suppressed).expect("rewrite .env");
+    let run = secrets_run(dir.path(), &["--format", "concise"], &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "", "{}", run.stderr);
+}
+
+#[test]
+fn secrets_paths_from_variables_that_are_not_read_are_shown_as_written() {
+    let sandbox = Sandbox::new();
+    let outside = sandbox.write("outside/s3cr3t-file-x9", "services: {}\nmaxmemory 1mb\n");
+    let outside = outside.to_str().expect("a UTF-8 path");
+    let outside_dir = sandbox.outside().display().to_string();
+    let missing = "s3cr3t-missing-x9";
+    let cases = [
+        (
+            "include: [\"${P}\"]\nservices: {a: {image: x, mem_limit: 1g}}\n",
+            1,
+        ),
+        (
+            "include: [{path: \"${P}\"}]\nservices: {a: {image: x, mem_limit: 1g}}\n",
+            1,
+        ),
+        (
+            "services: {a: {image: x, mem_limit: 1g, extends: {file: \"${P}\", service: b}}}\n",
+            1,
+        ),
+        (
+            "services: {r: {image: redis, mem_limit: 1g, command: redis-server /etc/r.conf, volumes: [\"${P}:/etc/r.conf\"]}}\n",
+            1,
+        ),
+        (
+            "include: [{path: sub/compose.yaml, env_file: \"${P}\"}]\nservices: {a: {image: x, mem_limit: 1g}}\n",
+            1,
+        ),
+    ];
+    sandbox.write(
+        "repo/sub/compose.yaml",
+        "services: {b: {image: x, mem_limit: 1g}}\n",
+    );
+    for (compose, line) in cases {
+        sandbox.write("repo/compose.yaml", compose);
+        for value in [outside, missing] {
+            for format in FORMATS {
+                let run = sandbox.run_with(&["--format", format], &[("P", value)]);
+                assert_ne!(run.code, Some(101), "{compose}: {}", run.stderr);
+                for text in [&run.stdout, &run.stderr] {
+                    assert!(
+                        !text.contains("s3cr3t") && !text.contains(outside_dir.as_str()),
+                        "{format} of {compose} with {value} leaks the path:\n{text}"
+                    );
+                }
+            }
+            // A missing mounted config is not reported at all.
+            if value == missing && compose.contains("volumes") {
+                continue;
+            }
+            let run = sandbox.run_with(&["--format", "concise"], &[("P", value)]);
+            let text = format!("{}{}", run.stdout, run.stderr).replace("\n  │ ", " ");
+            assert!(
+                text.contains(&format!("compose.yaml:{line}:"))
+                    && text.contains("${P}")
+                    && text.contains(" (the value of `P` ("),
+                "{compose} with {value}: {text}"
+            );
+        }
+    }
+}

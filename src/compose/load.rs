@@ -118,6 +118,7 @@ impl<'a> Loader<'a> {
         role: &'static str,
         named: Named,
         site: Option<Span>,
+        hidden: Option<String>,
     ) -> bool {
         let Some(why) = self.boundary.refusal(path, named) else {
             return false;
@@ -127,6 +128,7 @@ impl<'a> Loader<'a> {
             role,
             why,
             site,
+            hidden,
         });
         true
     }
@@ -184,18 +186,33 @@ impl<'a> Loader<'a> {
         &mut self,
         paths: &[PathBuf],
         named: Named,
-        site: Option<Span>,
+        site: Option<(Span, Option<String>)>,
     ) -> Result<Vec<dotenv::Entry>, LoadError> {
         let mut known = self.options.environment.clone();
         let mut entries: Vec<dotenv::Entry> = Vec::new();
         for path in paths {
             // One named on the command line is input: unreadable, it is an error.
             if named == Named::InRepository
-                && self.refused(path, "the env file", named, site.clone())
+                && self.refused(
+                    path,
+                    "the env file",
+                    named,
+                    site.as_ref().map(|(span, _)| span.clone()),
+                    site.as_ref().and_then(|(_, hidden)| hidden.clone()),
+                )
             {
                 continue;
             }
-            let id = super::read_source(path, &self.boundary, named, self.sources)?;
+            let id =
+                super::read_source(path, &self.boundary, named, self.sources).map_err(|e| {
+                    match &site {
+                        Some((span, Some(hidden))) if e.span.is_none() => LoadError::at(
+                            span.clone(),
+                            format!("cannot read the env file {hidden}: {}", e.message),
+                        ),
+                        _ => e,
+                    }
+                })?;
             let parsed = dotenv::parse(id, &self.sources.get(id).text, &known)
                 .map_err(|e| LoadError::at(e.span, e.message))?;
             for entry in parsed {
@@ -449,23 +466,30 @@ impl<'a> Loader<'a> {
             return Ok(Some(*id));
         }
         let site = extends.get("file").map_or(&extends.span, |f| &f.span);
+        let hidden = extends
+            .get("file")
+            .and_then(|f| hidden_path(self.sources, f));
         if self.refused(
             &path,
             "the file `extends` names",
             Named::InRepository,
             Some(site.clone()),
+            hidden,
         ) {
             return Ok(None);
         }
         let own_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let (id, root) = self.load_file(&path, &own_dir, scope).map_err(|mut e| {
             if e.span.is_none() {
+                let hidden = extends
+                    .get("file")
+                    .and_then(|f| hidden_path(self.sources, f));
+                if hidden.is_some() {
+                    e.path = None;
+                }
+                let named = hidden.unwrap_or_else(|| path.display().to_string());
                 e.span = Some(extends.span.clone());
-                e.message = format!(
-                    "cannot extend service `{name}`: {}: {}",
-                    path.display(),
-                    e.message
-                );
+                e.message = format!("cannot extend service `{name}`: {named}: {}", e.message);
             }
             e
         })?;
@@ -559,11 +583,13 @@ impl<'a> Loader<'a> {
             .collect();
         let mut refused = false;
         for path in &paths {
+            let hidden = hidden_path(self.sources, item.get("path").unwrap_or(item));
             refused |= self.refused(
                 path,
                 "the included file",
                 Named::InRepository,
                 Some(item.span.clone()),
+                hidden,
             );
         }
         if refused {
@@ -586,8 +612,14 @@ impl<'a> Loader<'a> {
             env_files.iter().map(|f| scope.dir.join(f)).collect()
         };
         let mut environment = scope.environment.clone();
-        let entries =
-            self.read_env_files(&env_files, Named::InRepository, Some(item.span.clone()))?;
+        let hidden = item
+            .get("env_file")
+            .and_then(|f| hidden_path(self.sources, f));
+        let entries = self.read_env_files(
+            &env_files,
+            Named::InRepository,
+            Some((item.span.clone(), hidden)),
+        )?;
         environment.fill_from(entries);
         let sub = Scope { dir, environment };
         let earlier = self
@@ -601,6 +633,12 @@ impl<'a> Loader<'a> {
                 let loaded = self.load_files(&paths, &sub);
                 self.including.pop();
                 let (mut root, _) = loaded.map_err(|mut e| {
+                    let named = hidden_path(self.sources, item.get("path").unwrap_or(item));
+                    if let (None, Some(named)) = (&e.span, named) {
+                        e.span = Some(item.span.clone());
+                        e.path = None;
+                        e.message = format!("cannot read the included file {named}: {}", e.message);
+                    }
                     e.related.push(Label {
                         span: item.span.clone(),
                         message: "included here".to_string(),
@@ -617,6 +655,20 @@ impl<'a> Loader<'a> {
         }
         Ok(imported)
     }
+}
+
+/// How an error names a path that came from a variable, which must not be shown when the file
+/// cannot be read ([`crate::hidden`]): "`${INC}` (the value of `INC` (...))". `None` for a path
+/// written in the file.
+fn hidden_path(sources: &SourceMap, node: &Node) -> Option<String> {
+    let scalars: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        _ => vec![node],
+    };
+    scalars.into_iter().find_map(|n| {
+        crate::hidden::value(sources, n)
+            .map(|hidden| format!("`{}` ({hidden})", crate::hidden::written_form(n)))
+    })
 }
 
 fn without_extends(mut service: Node) -> Node {

@@ -57,6 +57,9 @@ pub struct NotRead {
     pub why: String,
     /// What names it; `None` for the project's own `.env`, which nothing names.
     pub site: Option<Span>,
+    /// How to name the path when it came from a variable: as written, with where its value comes
+    /// from (see [`crate::hidden`]), since a path that cannot be read is no valid value.
+    pub hidden: Option<String>,
 }
 
 /// A service with what orion-lint reads from its command line and mounted config files.

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::access::{Boundary, Named, ReadFailure};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::yaml::Node;
 
 use super::NotRead;
 use super::service::Service;
@@ -25,7 +26,11 @@ pub struct Mounts<'a> {
 /// The host path mounted at `container_path` through a bind mount in `volumes:`, if any: either
 /// the file itself (`./redis.conf:/etc/redis.conf`) or a directory containing it
 /// (`./redis:/usr/local/etc/redis`); with the mount's span.
-fn host_path(service: &Service, container_path: &str, mounts: &Mounts) -> Option<(PathBuf, Span)> {
+fn host_path<'s>(
+    service: &'s Service,
+    container_path: &str,
+    mounts: &Mounts,
+) -> Option<(PathBuf, &'s Node)> {
     service.volumes().into_iter().find_map(|volume| {
         let source = volume.source?;
         if !(source.starts_with('.') || source.starts_with('/') || source.starts_with('~')) {
@@ -47,7 +52,7 @@ fn host_path(service: &Service, container_path: &str, mounts: &Mounts) -> Option
         } else {
             host.join(rest)
         };
-        Some((host, volume.node.span.clone()))
+        Some((host, volume.node))
     })
 }
 
@@ -60,7 +65,7 @@ pub fn read_mounted(
     mounts: &mut Mounts,
     sources: &mut SourceMap,
 ) -> Option<FileId> {
-    let (path, site) = host_path(service, container_path, mounts)?;
+    let (path, volume) = host_path(service, container_path, mounts)?;
     let path = normalize(&path);
     if let Some(id) = sources.find(&path) {
         return Some(id);
@@ -75,7 +80,9 @@ pub fn read_mounted(
                 path,
                 role: "the mounted config file",
                 why,
-                site: Some(site),
+                site: Some(volume.span.clone()),
+                hidden: crate::hidden::value(sources, volume)
+                    .map(|hidden| format!("`{}` ({hidden})", crate::hidden::written_form(volume))),
             });
             return None;
         }

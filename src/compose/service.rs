@@ -176,6 +176,15 @@ impl Service {
             .unwrap_or_default()
     }
 
+    /// The service's profiles as written, for output: `${PROFILE}` rather than the value of a
+    /// variable, which may be a token (see [`crate::hidden`]).
+    pub fn profiles_as_written(&self) -> Vec<&str> {
+        self.get("profiles")
+            .and_then(Node::as_seq)
+            .map(|items| items.iter().map(crate::hidden::written_form).collect())
+            .unwrap_or_default()
+    }
+
     pub fn memory(&self) -> Memory<'_> {
         let deploy = self.node.get("deploy");
         let resources = deploy.and_then(|d| d.get("resources"));

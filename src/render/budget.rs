@@ -25,6 +25,7 @@ fn files(project: &LoadedProject, sources: &SourceMap) -> Vec<String> {
 fn profiles_text(project: &LoadedProject) -> String {
     match &project.settings.profiles {
         None => "all profiles".to_string(),
+        Some(active) if active.is_empty() => "no profiles".to_string(),
         Some(active) => format!("profiles: {}", active.join(", ")),
     }
 }
@@ -217,7 +218,7 @@ fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
     } else {
         format!(
             "  (not started: profiles {})",
-            row.service.profiles().join(", ")
+            row.service.profiles_as_written().join(", ")
         )
     };
     let replicas = row.replicas.map_or("?".to_string(), |r| r.to_string());
@@ -251,7 +252,7 @@ pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) ->
                         "limit_bytes": row.limit,
                         "replicas": row.replicas,
                         "subtotal_bytes": row.subtotal(),
-                        "profiles": row.service.profiles(),
+                        "profiles": row.service.profiles_as_written(),
                         "runs": row.runs,
                     })
                 })

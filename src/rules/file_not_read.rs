@@ -21,12 +21,21 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .site
             .clone()
             .unwrap_or_else(|| Span::new(cx.project.main_file(), 0..0));
-        let path = crate::source::display_path(&not_read.path);
+        // The reason names the path: for a path from a variable, only what is true of any.
+        let message = match &not_read.hidden {
+            Some(hidden) => format!(
+                "{} {hidden} was not read: it is not a regular file inside the repository",
+                not_read.role
+            ),
+            None => format!(
+                "{} `{}` was not read: {}",
+                not_read.role,
+                crate::source::display_path(&not_read.path),
+                not_read.why
+            ),
+        };
         out.push(
-            RULE.at(site, "not read", format!(
-                "{} `{path}` was not read: {}",
-                not_read.role, not_read.why
-            ))
+            RULE.at(site, "not read", message)
             .with_help("orion-lint reads only regular files inside the repository, so that a pull request cannot make it print a host file; what this file would contribute is not checked"),
         );
     }

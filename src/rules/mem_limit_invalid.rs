@@ -78,13 +78,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some((label, message, help)) = problem else {
                 continue;
             };
-            // A hidden value is reported where it is used, not on the `.env` line that holds it.
-            let hidden = field.bytes.is_err() && super::hidden_value(cx, field.node).is_some();
-            let mut diagnostic = match hidden {
-                true => {
-                    super::at_written(RULE.at(field.node.span.clone(), label, message), field.node)
-                }
-                false => RULE.on(field.node, label, message),
+            let mut diagnostic = match field.bytes {
+                Err(_) => RULE.on_invalid(cx, field.node, label, message),
+                Ok(_) => RULE.on(field.node, label, message),
             }
             .with_service(&service.name)
             .with_help(help);

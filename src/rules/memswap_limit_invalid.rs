@@ -22,15 +22,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let value = super::written(cx, swap.node);
         let diagnostic = match (&swap.bytes, memory.limit()) {
-            (Err(_), _) if super::hidden_value(cx, swap.node).is_some() => super::at_written(RULE
-                .at(swap.node.span.clone(), "invalid memory value", format!(
-                    "`memswap_limit: {}` is not a valid memory value: {} is not a Compose byte value",
-                    super::written_form(swap.node),
-                    super::hidden_value(cx, swap.node).unwrap_or_default()
-                )), swap.node)
-                .with_help("write a size such as `1g`, or `-1` (without quotes) for unlimited swap"),
             (Err(error), _) => RULE
-                .on(swap.node, "invalid memory value", format!("`memswap_limit: {value}` is not a valid memory value: {error}"))
+                .on_invalid(cx, swap.node, "invalid memory value", match super::hidden_value(cx, swap.node) {
+                    Some(hidden) => format!(
+                        "`memswap_limit: {}` is not a valid memory value: {hidden} is not a Compose byte value",
+                        super::written_form(swap.node),
+                    ),
+                    None => format!("`memswap_limit: {value}` is not a valid memory value: {error}"),
+                })
                 .with_help("write a size such as `1g`, or `-1` (without quotes) for unlimited swap"),
             (Ok(0), _) => continue, // 0 means unset
             (Ok(bytes), None) => RULE

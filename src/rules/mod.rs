@@ -6,6 +6,7 @@ use crate::compose::workload::Heap;
 use crate::compose::{Project, ProjectService};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::fix;
+use crate::hidden::written_form;
 use crate::settings::{Origin, Settings};
 use crate::source::{SourceMap, Span};
 use crate::units;
@@ -67,6 +68,23 @@ impl Rule {
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic::on_node(self.name, self.severity, node, label, message)
+    }
+}
+
+impl Rule {
+    /// A diagnostic on a value that is not valid for its field: at the `${...}` that
+    /// interpolated it when its text must not be shown ([`at_written`]), else as [`Rule::on`].
+    fn on_invalid(
+        &self,
+        cx: &Context,
+        node: &Node,
+        label: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        match hidden_value(cx, node) {
+            Some(_) => at_written(self.at(node.span.clone(), label, message), node),
+            None => self.on(node, label, message),
+        }
     }
 }
 
@@ -145,15 +163,9 @@ fn written<'a>(cx: &'a Context, node: &'a Node) -> &'a str {
     node.as_str().unwrap_or_else(|| cx.sources.text(&node.span))
 }
 
-/// Where a value that is not valid for its field came from, when its text must not be shown
-/// because it came from the environment or an env file (which hold a CI job's tokens):
-/// "the value of `API_MEM` (18 characters, from the process environment)". `None` when the
-/// value is written in the project's files and can be quoted.
+/// [`crate::hidden::value`]: how to name a value that must not be shown, if it must not.
 fn hidden_value(cx: &Context, node: &Node) -> Option<String> {
-    let substitution = node.substitution()?;
-    let chars = node.as_str().map_or(0, |t| t.chars().count());
-    (!substitution.variables.is_empty())
-        .then(|| describe_hidden(cx, &substitution.variables, chars))
+    crate::hidden::value(cx.sources, node)
 }
 
 /// A finding on a hidden value, placed at the `${...}` that uses it rather than on the `.env`
@@ -165,18 +177,14 @@ fn at_written(mut diagnostic: Diagnostic, node: &Node) -> Diagnostic {
     diagnostic
 }
 
-/// A value as written, before interpolation: `${API_MEM}`.
-fn written_form(node: &Node) -> &str {
-    node.substitution()
-        .map_or_else(|| node.as_str().unwrap_or_default(), |s| s.written.as_str())
-}
-
 /// [`hidden_value`] for a word read from a command line or a config file (a Redis directive, a
 /// PostgreSQL setting): hidden unless its text is written at `span` as it is, outside any
-/// variable's value.
-fn hidden_word(cx: &Context, span: &Span, value: &str) -> Option<String> {
+/// variable's value. With the span of the value that uses the variables, the `${...}` in the
+/// compose file.
+fn hidden_word(cx: &Context, span: &Span, value: &str) -> Option<(String, Span)> {
     let mut variables = Vec::new();
-    collect_variables(&cx.project.root, span, &mut variables);
+    let mut holder = None;
+    collect_variables(&cx.project.root, span, &mut variables, &mut holder);
     let written = cx.sources.text(span);
     let literal = written.trim_matches(['"', '\'']) == value;
     let in_variable = variables.iter().any(|(_, set)| {
@@ -186,11 +194,43 @@ fn hidden_word(cx: &Context, span: &Span, value: &str) -> Option<String> {
                 && span.range.end <= s.range.end
         })
     });
-    (!literal || in_variable).then(|| describe_hidden(cx, &variables, value.chars().count()))
+    (!literal || in_variable).then(|| {
+        (
+            crate::hidden::describe(cx.sources, &variables, value.chars().count()),
+            holder.unwrap_or_else(|| span.clone()),
+        )
+    })
 }
 
-/// The variables of the values that hold `span` or whose `.env` text holds it.
-fn collect_variables(node: &Node, span: &Span, out: &mut Vec<(String, Option<Span>)>) {
+/// A finding on a word of a command line or a config file, its message made from how to name
+/// the value when it must not be shown ([`hidden_word`]). A hidden value is reported at the
+/// `${...}` that uses it, as [`at_written`] does; a suppression on the `.env` line still applies.
+fn on_word(
+    rule: &Rule,
+    cx: &Context,
+    span: &Span,
+    value: &str,
+    label: &str,
+    message: impl FnOnce(Option<&str>) -> String,
+) -> Diagnostic {
+    match hidden_word(cx, span, value) {
+        Some((hidden, at)) => {
+            let mut diagnostic = rule.at(at, label, message(Some(&hidden)));
+            diagnostic.uses.push(span.clone());
+            diagnostic
+        }
+        None => rule.at(span.clone(), label, message(None)),
+    }
+}
+
+/// The variables of the values that hold `span` or whose `.env` text holds it, and the first
+/// such value.
+fn collect_variables(
+    node: &Node,
+    span: &Span,
+    out: &mut Vec<(String, Option<Span>)>,
+    holder: &mut Option<Span>,
+) {
     let contains = |outer: &Span| {
         outer.file == span.file
             && outer.range.start <= span.range.start
@@ -206,50 +246,16 @@ fn collect_variables(node: &Node, span: &Span, out: &mut Vec<(String, Option<Spa
                         .any(|(_, s)| s.as_ref().is_some_and(contains));
                 if holds {
                     out.extend(substitution.variables.iter().cloned());
+                    holder.get_or_insert_with(|| node.span.clone());
                 }
             }
         }
-        crate::yaml::Value::Seq(items) => {
-            items.iter().for_each(|n| collect_variables(n, span, out))
-        }
+        crate::yaml::Value::Seq(items) => items
+            .iter()
+            .for_each(|n| collect_variables(n, span, out, holder)),
         crate::yaml::Value::Map(entries) => entries
             .iter()
-            .for_each(|e| collect_variables(&e.value, span, out)),
-    }
-}
-
-/// "the value of `API_MEM` (18 characters, from the process environment)".
-fn describe_hidden(cx: &Context, variables: &[(String, Option<Span>)], chars: usize) -> String {
-    let mut names: Vec<String> = Vec::new();
-    let mut origins: Vec<String> = Vec::new();
-    for (name, set) in variables {
-        let name = format!("`{name}`");
-        if !names.contains(&name) {
-            names.push(name);
-        }
-        let origin = match set {
-            Some(span) => {
-                let file = cx.sources.get(span.file);
-                format!(
-                    "set in {} line {}",
-                    file.display_path(),
-                    file.line_col(span.range.start).line
-                )
-            }
-            None => "from the process environment".to_string(),
-        };
-        if !origins.contains(&origin) {
-            origins.push(origin);
-        }
-    }
-    let plural = if chars == 1 { "" } else { "s" };
-    match names.as_slice() {
-        [] => format!("an interpolated value ({chars} character{plural})"),
-        _ => format!(
-            "the value of {} ({chars} character{plural}, {})",
-            names.join(", "),
-            origins.join(", ")
-        ),
+            .for_each(|e| collect_variables(&e.value, span, out, holder)),
     }
 }
 

@@ -31,12 +31,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 None => "write a number with one of the units B, kB, MB, GB or TB, e.g. `256MB`"
                     .to_string(),
             };
-            let mut diagnostic = RULE
-                .at(
-                    setting.span.clone(),
-                    "PostgreSQL refuses this value",
-                    match super::hidden_word(cx, &setting.span, &setting.value) {
-                        Some(hidden) => format!(
+            let mut diagnostic = super::on_word(
+                &RULE,
+                cx,
+                &setting.span,
+                &setting.value,
+                "PostgreSQL refuses this value",
+                |hidden| match hidden {
+                    Some(hidden) => format!(
                             "PostgreSQL refuses to start with this `{}`: {hidden} is not a PostgreSQL memory value",
                             setting.name
                         ),

@@ -29,10 +29,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         };
         if let (Some(directive), Some(Err(error))) = (&redis.maxmemory, redis.maxmemory_bytes()) {
             out.push(
-                RULE.at(
-                    directive.span.clone(),
+                super::on_word(
+                    &RULE,
+                    cx,
+                    &directive.span,
+                    &directive.value,
                     "Redis refuses this value",
-                    match super::hidden_word(cx, &directive.span, &directive.value) {
+                    |hidden| match hidden {
                         Some(hidden) => format!(
                             "Redis refuses to start with this `maxmemory`: {hidden} is not a Redis memory value"
                         ),
@@ -53,10 +56,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     format!("valid policies are {}", POLICIES.join(", "))
                 });
                 out.push(
-                    RULE.at(
-                        policy.span.clone(),
+                    super::on_word(
+                        &RULE,
+                        cx,
+                        &policy.span,
+                        &policy.value,
                         "unknown policy",
-                        match super::hidden_word(cx, &policy.span, &policy.value) {
+                        |hidden| match hidden {
                             Some(hidden) => format!(
                                 "Redis refuses to start with this `maxmemory-policy`: {hidden} is not a policy"
                             ),

@@ -25,7 +25,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let diagnostic = RULE
-                .on(
+                .on_invalid(
+                    cx,
                     field.node,
                     "invalid replica count",
                     format!(
