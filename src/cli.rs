@@ -5,7 +5,7 @@
 //! YAML, unknown plan, bad arguments or configuration).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -193,8 +193,32 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 
+    /// Write the `--format` output to this file instead of stdout (atomically: a temporary file
+    /// beside it, renamed over it). Errors still go to stderr.
+    #[arg(short = 'o', long, value_name = "PATH", conflicts_with = "diff")]
+    output_file: Option<PathBuf>,
+
+    /// Also write FORMAT to PATH in the same run, e.g. `--report sarif=orion.sarif` (repeatable;
+    /// written atomically, whatever the exit code).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = report_spec, conflicts_with = "diff")]
+    reports: Vec<(Format, PathBuf)>,
+
     #[command(flatten)]
     controls: Controls,
+}
+
+/// `FORMAT=PATH` of `--report`.
+fn report_spec(text: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, path)) = text.split_once('=') else {
+        return Err("write FORMAT=PATH, e.g. `sarif=orion.sarif`".to_string());
+    };
+    let format = Format::from_str(format, true)?;
+    if path.is_empty() {
+        return Err(format!(
+            "no PATH after `{text}`: write FORMAT=PATH, e.g. `sarif=orion.sarif`"
+        ));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Which rules run and what makes the run fail.
@@ -492,29 +516,73 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
     show(args, &report, human)
 }
 
-/// Print a report in the chosen format and compute the exit status.
+/// Print a report in the chosen format (to stdout or `--output-file`), write the `--report`
+/// files, and compute the exit status.
 fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> {
     print_errors(&report.errors, &report.sources, human)?;
-    let mut stdout = io::stdout().lock();
-    match args.format {
-        Format::Human if args.controls.quiet => {
+    let quiet = args.controls.quiet;
+    // Files get no colours, whatever the terminal.
+    let plain = Human {
+        color: false,
+        ..*human
+    };
+    let mut files: Vec<(&Path, Vec<u8>)> = Vec::new();
+    match &args.output_file {
+        Some(path) => {
+            let mut text = Vec::new();
+            render(args.format, report, &plain, quiet, &mut text)?;
+            files.push((path, text));
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            render(args.format, report, human, quiet, &mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    for (format, path) in &args.reports {
+        let mut text = Vec::new();
+        render(*format, report, &plain, quiet, &mut text)?;
+        files.push((path, text));
+    }
+    let mut written = true;
+    for (path, text) in files {
+        if let Err(error) = crate::atomic::write_report(path, &text) {
+            written = false;
+            print_errors(&[error], &report.sources, human)?;
+        }
+    }
+    Ok(if written {
+        status(report, &args.controls)
+    } else {
+        Status::Failure
+    })
+}
+
+fn render(
+    format: Format,
+    report: &Report,
+    human: &Human,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human if quiet => {
             // A blank line between findings, none after the last.
             for (i, diagnostic) in report.diagnostics.iter().enumerate() {
                 let separator = if i == 0 { "" } else { "\n" };
                 let text = human.diagnostic(diagnostic, &report.sources);
-                write!(stdout, "{separator}{text}")?;
+                write!(out, "{separator}{text}")?;
             }
+            Ok(())
         }
-        Format::Human => human.render(report, &mut stdout)?,
-        Format::Json => Json.render(report, &mut stdout)?,
-        Format::Sarif => Sarif.render(report, &mut stdout)?,
-        Format::Rdjson => Rdjson.render(report, &mut stdout)?,
-        Format::Rdjsonl => Rdjsonl.render(report, &mut stdout)?,
-        Format::Github => Github.render(report, &mut stdout)?,
-        Format::Concise => Concise.render(report, &mut stdout)?,
+        Format::Human => human.render(report, out),
+        Format::Json => Json.render(report, out),
+        Format::Sarif => Sarif.render(report, out),
+        Format::Rdjson => Rdjson.render(report, out),
+        Format::Rdjsonl => Rdjsonl.render(report, out),
+        Format::Github => Github.render(report, out),
+        Format::Concise => Concise.render(report, out),
     }
-    stdout.flush()?;
-    Ok(status(report, &args.controls))
 }
 
 /// What fixing the projects of a target did.

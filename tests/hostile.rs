@@ -1215,3 +1215,73 @@ fn crashes_invalid_replicas_are_reported_and_not_counted_as_one() {
         }
     }
 }
+
+// ---- Reports (`--output-file`, `--report`): never written through a planted link ----
+
+/// A repository whose compose file has a finding, with `victim` outside it.
+fn integrations_repository() -> (tempfile::TempDir, tempfile::TempDir) {
+    let repo = project(&[("compose.yml", "services:\n  api:\n    image: x\n")]);
+    fs::create_dir(repo.path().join(".git")).expect("a repository");
+    let outside = tempfile::tempdir().expect("temporary directory");
+    fs::write(outside.path().join("victim"), "precious\n").expect("victim");
+    (repo, outside)
+}
+
+#[test]
+fn integrations_a_report_through_a_planted_link_is_refused() {
+    let (repo, outside) = integrations_repository();
+    let victim = outside.path().join("victim");
+    std::os::unix::fs::symlink(&victim, repo.path().join("orion.sarif")).expect("link");
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("reports")).expect("link");
+    for (args, link) in [
+        (["--report", "sarif=orion.sarif"], "orion.sarif"),
+        (["-o", "orion.sarif"], "orion.sarif"),
+        (["--report", "json=reports/victim"], "reports"),
+        (["--report", "json=reports/new.json"], "reports"),
+    ] {
+        let before = snapshot(repo.path());
+        let run = common::run_bounded(repo.path(), &args);
+        run.assert_bounded();
+        assert_eq!(run.code, Some(2), "{args:?}: {run:#?}");
+        let stderr = common::one_line(&run.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "cannot write the report: `{link}` is a symbolic link, which orion-lint does not write through"
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious\n");
+        assert_eq!(names_outside(outside.path()), ["victim"], "{args:?}");
+        assert_eq!(snapshot(repo.path()), before, "{args:?}: nothing written");
+    }
+}
+
+#[test]
+fn integrations_an_unwritable_report_fails_the_run_and_leaves_no_temporary() {
+    let (repo, _outside) = integrations_repository();
+    fs::create_dir(repo.path().join("out")).expect("mkdir");
+    for args in [
+        ["--report", "json=out"],
+        ["--report", "json=missing/dir.json"],
+    ] {
+        let before = snapshot(repo.path());
+        let run = common::run_bounded(repo.path(), &args);
+        run.assert_bounded();
+        assert_eq!(run.code, Some(2), "{args:?}: {run:#?}");
+        assert!(
+            run.stderr.contains("cannot write the report"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(snapshot(repo.path()), before, "{args:?}: nothing written");
+    }
+}
+
+fn names_outside(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
