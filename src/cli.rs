@@ -13,7 +13,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Severity};
 use crate::lint::{self, Report, Target};
-use crate::render::{self, Concise, Github, Human, Json, Rdjson, Rdjsonl, Renderer, Sarif};
+use crate::render::{
+    self, Concise, Github, Gitlab, Human, Json, Junit, Rdjson, Rdjsonl, Renderer, Sarif,
+};
 use crate::settings::{Origin, Overrides};
 use crate::source::SourceMap;
 use crate::{plans, rules};
@@ -343,6 +345,10 @@ enum Format {
     Github,
     /// One line per finding, `path:line:column: severity[rule] message`, and nothing else.
     Concise,
+    /// GitLab Code Quality (`artifacts:reports:codequality`).
+    Gitlab,
+    /// JUnit XML: a testsuite per file, a failing testcase per finding (Jenkins, GitLab).
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -582,6 +588,8 @@ fn render(
         Format::Rdjsonl => Rdjsonl.render(report, out),
         Format::Github => Github.render(report, out),
         Format::Concise => Concise.render(report, out),
+        Format::Gitlab => Gitlab.render(report, out),
+        Format::Junit => Junit.render(report, out),
     }
 }
 

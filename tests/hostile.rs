@@ -328,8 +328,8 @@ fn writes_stale_temporaries_of_a_killed_run_are_removed() {
 // ---- Secrets and printing: nothing leaked, nothing raw, no crash on long lines ----
 
 const SECRET: &str = "s3cr3t-TOKEN-value";
-const FORMATS: [&str; 7] = [
-    "human", "json", "sarif", "rdjson", "rdjsonl", "github", "concise",
+const FORMATS: [&str; 9] = [
+    "human", "json", "sarif", "rdjson", "rdjsonl", "github", "concise", "gitlab", "junit",
 ];
 
 /// A bounded run with an empty environment plus `env`, checked for the bounds and for a panic.
