@@ -157,8 +157,13 @@ fn size(text: &str) -> Result<String, String> {
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// Files or directories to lint; directories are searched for compose files. Default:
-    /// `COMPOSE_FILE` if set, else the current directory.
+    /// `COMPOSE_FILE` if set, else the current directory. `-` alone: the text on stdin.
     paths: Vec<PathBuf>,
+
+    /// With `-`: lint stdin as if it were this file (its `.env`, override and mounted configs
+    /// are read beside it, and findings name it). Default `<stdin>` in the current directory.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 
     #[command(flatten)]
     project: ProjectArgs,
@@ -295,8 +300,39 @@ struct BudgetArgs {
 }
 
 impl CheckArgs {
-    fn target(&self) -> Target {
-        self.project.target(&self.paths)
+    /// The files to lint, or with `-`, the text on stdin (read here, capped as a file is). A
+    /// usage error exits here, as clap's own do.
+    fn target(&self) -> Result<Target, LoadError> {
+        let usage = |why: String| -> ! {
+            Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, why)
+                .exit()
+        };
+        let stdin = self.paths.iter().any(|p| p.as_os_str() == "-");
+        if !stdin {
+            if self.stdin_filename.is_some() {
+                usage("--stdin-filename names the text on stdin: add `-` as the path, e.g. `orion-lint --stdin-filename compose.yml -`".to_string());
+            }
+            return Ok(self.project.target(&self.paths));
+        }
+        if self.paths.len() > 1 || !self.project.files.is_empty() {
+            usage(
+                "`-` (stdin) is the only path of its run: lint other files in another run"
+                    .to_string(),
+            );
+        }
+        if self.fix || self.diff {
+            usage(format!(
+                "--{} fixes files, and text from stdin is none: run it on the file itself",
+                if self.fix { "fix" } else { "diff" }
+            ));
+        }
+        let path = self
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        let text = read_stdin(&path)?;
+        Ok(Target::Stdin { path, text })
     }
 
     fn overrides(&self) -> Overrides {
@@ -493,8 +529,43 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// The text on stdin, as a compose file: at most [`crate::compose::MAX_FILE_SIZE`] bytes, UTF-8.
+fn read_stdin(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read;
+    let cap = crate::compose::MAX_FILE_SIZE;
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::in_file(path, format!("cannot read stdin: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(LoadError::in_file(
+            path,
+            format!(
+                "stdin holds more than the {cap} bytes orion-lint reads: is it really a compose file?"
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        LoadError::in_file(
+            path,
+            format!(
+                "stdin is not UTF-8 (invalid byte at offset {}): send the file as UTF-8, as Compose requires",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
-    let target = args.target();
+    let target = match args.target() {
+        Ok(target) => target,
+        Err(error) => {
+            print_errors(&[error], &SourceMap::default(), human)?;
+            return Ok(Status::Failure);
+        }
+    };
     let options = args.project.load_options();
     let overrides = args.overrides();
     if args.unsafe_fixes && !(args.fix || args.diff) {

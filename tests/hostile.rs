@@ -1285,3 +1285,68 @@ fn names_outside(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+// ---- stdin (`-`): capped like a file, and the boundary holds for what it names ----
+
+#[test]
+fn integrations_stdin_beyond_the_cap_or_not_utf8_is_refused_clearly() {
+    let (repo, _outside) = integrations_repository();
+    let huge = vec![b'#'; 10 * 1024 * 1024 + 1];
+    for (input, why) in [
+        (
+            huge,
+            "<stdin>: stdin holds more than the 10485760 bytes orion-lint reads",
+        ),
+        (
+            b"services:\n  a\xff: {}\n".to_vec(),
+            "<stdin>: stdin is not UTF-8 (invalid byte at offset 13)",
+        ),
+    ] {
+        let before = snapshot(repo.path());
+        let run = common::run_bounded_with_input(repo.path(), &["-"], &[], Some(input));
+        run.assert_bounded();
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert!(
+            common::one_line(&run.stderr).contains(why),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(snapshot(repo.path()), before, "nothing written");
+        assert!(
+            run.peak_rss_kb < common::MAX_RSS_KB,
+            "{} kB",
+            run.peak_rss_kb
+        );
+    }
+}
+
+#[test]
+fn integrations_stdin_keeps_the_repository_boundary() {
+    let (repo, outside) = integrations_repository();
+    fs::write(
+        outside.path().join("secret.yml"),
+        format!("services:\n  x:\n    image: {SECRET}\n"),
+    )
+    .expect("outside");
+    let text = format!(
+        "include: [{}]\nservices:\n  api:\n    image: x\n    mem_limit: 1g\n",
+        outside.path().join("secret.yml").display()
+    );
+    let run = common::run_bounded_with_input(
+        repo.path(),
+        &["--format", "json", "--stdin-filename", "compose.yml", "-"],
+        &[],
+        Some(text.into_bytes()),
+    );
+    run.assert_bounded();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["file-not-read"], "{}", run.stdout);
+    assert_eq!(report["diagnostics"][0]["path"], "compose.yml");
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+}

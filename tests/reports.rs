@@ -144,3 +144,121 @@ fn a_report_spec_without_a_known_format_is_a_usage_error() {
         assert!(stderr.contains(why), "{spec}: {stderr}");
     }
 }
+
+// ---- stdin ----
+
+fn lint_stdin(dir: &Path, args: &[&str], text: &str) -> std::process::Output {
+    common::orion()
+        .current_dir(dir)
+        .args(args)
+        .write_stdin(text)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn stdin_is_linted_as_stdin_in_the_current_directory() {
+    let dir = project(&[]);
+    let output = lint_stdin(dir.path(), &["--format", "concise", "-"], NO_LIMIT);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "<stdin>:2:3: warning[mem-limit-missing] service `api` has no memory limit\n"
+    );
+}
+
+#[test]
+fn stdin_is_linted_as_the_stdin_filename_with_what_is_beside_it() {
+    let base = "services:\n  api:\n    image: x\n    mem_limit: ${API_MEM}\n";
+    let dir = project(&[
+        ("compose.yml", "services: {}\n"),
+        (".env", "API_MEM=256m\n"),
+        ("redis.conf", "maxmemory 1gb\n"),
+    ]);
+    fs::create_dir(dir.path().join("deploy")).expect("mkdir");
+    // The unsaved text replaces the file on disk; its `.env` interpolates it.
+    let output = lint_stdin(
+        dir.path(),
+        &["--format", "json", "--stdin-filename", "compose.yml", "-"],
+        &format!(
+            "{base}  cache:\n    image: redis\n    mem_limit: 128m\n    command: redis-server /etc/redis.conf\n    volumes: [./redis.conf:/etc/redis.conf]\n"
+        ),
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let found: Vec<(&str, &str)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["rule"].as_str().unwrap(), d["path"].as_str().unwrap()))
+        .collect();
+    assert!(
+        found.contains(&("redis-maxmemory-exceeds-limit", "redis.conf")),
+        "the mounted config beside the file is read: {found:?}"
+    );
+    assert!(
+        !found.iter().any(|(rule, _)| rule.starts_with("mem-limit")),
+        "API_MEM comes from the .env beside it: {found:?}"
+    );
+    // A base file's override from stdin is linted with the base, as Compose reads them.
+    let output = lint_stdin(
+        dir.path(),
+        &[
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "deploy/compose.override.yml",
+            "-",
+        ],
+        "services:\n  api:\n    environment: {A: b}\n",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "deploy/compose.override.yml:2:3: warning[mem-limit-missing] service `api` has no memory limit\n",
+        "alone in its directory"
+    );
+    fs::write(dir.path().join("deploy/compose.yml"), base).expect("base");
+    fs::write(dir.path().join("deploy/.env"), "API_MEM=1g\n").expect("env");
+    let output = lint_stdin(
+        dir.path(),
+        &[
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "deploy/compose.override.yml",
+            "-",
+        ],
+        "services:\n  api:\n    environment: {A: b}\n",
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "", "with its base");
+}
+
+#[test]
+fn stdin_cannot_be_fixed_or_mixed_with_files() {
+    let dir = project(&[("compose.yml", NO_LIMIT)]);
+    for (args, why) in [
+        (
+            &["--fix", "-"][..],
+            "--fix fixes files, and text from stdin is none",
+        ),
+        (&["--diff", "-"][..], "--diff fixes files"),
+        (
+            &["compose.yml", "-"][..],
+            "`-` (stdin) is the only path of its run",
+        ),
+        (
+            &["--stdin-filename", "compose.yml"][..],
+            "add `-` as the path",
+        ),
+    ] {
+        let output = lint_stdin(dir.path(), args, NO_LIMIT);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("compose.yml")).unwrap(),
+            NO_LIMIT
+        );
+    }
+}
