@@ -623,7 +623,17 @@ fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> 
     }
     let mut written = true;
     for (path, text) in files {
-        if let Err(error) = crate::atomic::write_report(path, &text) {
+        // A report over a compose file or config of the run (`-o compose.yml`) would destroy it.
+        let written_over_input = report.sources.find(path).map(|_| {
+            LoadError::in_file(
+                path,
+                "cannot write the report: this run read the file, which the report would replace; name another path",
+            )
+        });
+        if let Some(error) = written_over_input {
+            written = false;
+            print_errors(&[error], &report.sources, human)?;
+        } else if let Err(error) = crate::atomic::write_report(path, &text) {
             written = false;
             print_errors(&[error], &report.sources, human)?;
         }

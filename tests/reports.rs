@@ -114,6 +114,32 @@ fn reports_are_written_when_the_project_cannot_be_read() {
 }
 
 #[test]
+fn a_report_never_replaces_a_file_the_run_read() {
+    let dir = project(&[("compose.yml", NO_LIMIT), (".env", "A=b\n")]);
+    for args in [&["-o", "compose.yml"][..], &["--report", "json=./.env"][..]] {
+        let output = common::orion()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = common::one_line(&String::from_utf8_lossy(&output.stderr));
+        assert!(
+            stderr.contains("this run read the file"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("compose.yml")).unwrap(),
+            NO_LIMIT
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join(".env")).unwrap(),
+            "A=b\n"
+        );
+    }
+}
+
+#[test]
 fn a_report_outside_the_repository_may_be_named() {
     let dir = project(&[("compose.yml", NO_LIMIT)]);
     let elsewhere = tempfile::tempdir().expect("temporary directory");
