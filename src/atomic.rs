@@ -255,10 +255,18 @@ fn planted_link(target: &Path) -> Option<PathBuf> {
     let root = crate::access::Boundary::of_project(&cwd.join("report"), &[])
         .root()
         .to_path_buf();
-    let target = crate::compose::mounts::normalize(&cwd.join(target));
-    target
-        .ancestors()
-        .skip(1)
+    // Each prefix of the path as written, not normalised: `reports/../x` goes through `reports`.
+    let mut prefix = PathBuf::new();
+    let prefixes: Vec<PathBuf> = cwd
+        .join(target)
+        .components()
+        .map(|part| {
+            prefix.push(part);
+            prefix.clone()
+        })
+        .collect();
+    prefixes
+        .into_iter()
         .filter(|dir| {
             dir.symlink_metadata()
                 .is_ok_and(|m| m.file_type().is_symlink())
@@ -269,7 +277,10 @@ fn planted_link(target: &Path) -> Option<PathBuf> {
                 .is_some_and(|p| p.starts_with(&root))
         })
         // Shown as the user would write it.
-        .map(|link| link.strip_prefix(&cwd).unwrap_or(link).to_path_buf())
+        .map(|link| {
+            link.strip_prefix(&cwd)
+                .map_or(link.clone(), Path::to_path_buf)
+        })
 }
 
 #[cfg(test)]

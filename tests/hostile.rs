@@ -1238,6 +1238,7 @@ fn integrations_a_report_through_a_planted_link_is_refused() {
         (["-o", "orion.sarif"], "orion.sarif"),
         (["--report", "json=reports/victim"], "reports"),
         (["--report", "json=reports/new.json"], "reports"),
+        (["--report", "json=reports/../escaped.json"], "reports"),
     ] {
         let before = snapshot(repo.path());
         let run = common::run_bounded(repo.path(), &args);
