@@ -5,7 +5,7 @@
 //! YAML, unknown plan, bad arguments or configuration).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -13,7 +13,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Severity};
 use crate::lint::{self, Report, Target};
-use crate::render::{self, Concise, Github, Human, Json, Rdjson, Rdjsonl, Renderer, Sarif};
+use crate::render::{
+    self, Concise, Github, Gitlab, Human, Json, Junit, Rdjson, Rdjsonl, Renderer, Sarif,
+};
 use crate::settings::{Origin, Overrides};
 use crate::source::SourceMap;
 use crate::{plans, rules};
@@ -155,8 +157,13 @@ fn size(text: &str) -> Result<String, String> {
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// Files or directories to lint; directories are searched for compose files. Default:
-    /// `COMPOSE_FILE` if set, else the current directory.
+    /// `COMPOSE_FILE` if set, else the current directory. `-` alone: the text on stdin.
     paths: Vec<PathBuf>,
+
+    /// With `-`: lint stdin as if it were this file (its `.env`, override and mounted configs
+    /// are read beside it, and findings name it). Default `<stdin>` in the current directory.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 
     #[command(flatten)]
     project: ProjectArgs,
@@ -193,8 +200,32 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 
+    /// Write the `--format` output to this file instead of stdout (atomically: a temporary file
+    /// beside it, renamed over it). Errors still go to stderr.
+    #[arg(short = 'o', long, value_name = "PATH", conflicts_with = "diff")]
+    output_file: Option<PathBuf>,
+
+    /// Also write FORMAT to PATH in the same run, e.g. `--report sarif=orion.sarif` (repeatable;
+    /// written atomically, whatever the exit code).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = report_spec, conflicts_with = "diff")]
+    reports: Vec<(Format, PathBuf)>,
+
     #[command(flatten)]
     controls: Controls,
+}
+
+/// `FORMAT=PATH` of `--report`.
+fn report_spec(text: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, path)) = text.split_once('=') else {
+        return Err("write FORMAT=PATH, e.g. `sarif=orion.sarif`".to_string());
+    };
+    let format = Format::from_str(format, true)?;
+    if path.is_empty() {
+        return Err(format!(
+            "no PATH after `{text}`: write FORMAT=PATH, e.g. `sarif=orion.sarif`"
+        ));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Which rules run and what makes the run fail.
@@ -269,8 +300,39 @@ struct BudgetArgs {
 }
 
 impl CheckArgs {
-    fn target(&self) -> Target {
-        self.project.target(&self.paths)
+    /// The files to lint, or with `-`, the text on stdin (read here, capped as a file is). A
+    /// usage error exits here, as clap's own do.
+    fn target(&self) -> Result<Target, LoadError> {
+        let usage = |why: String| -> ! {
+            Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, why)
+                .exit()
+        };
+        let stdin = self.paths.iter().any(|p| p.as_os_str() == "-");
+        if !stdin {
+            if self.stdin_filename.is_some() {
+                usage("--stdin-filename names the text on stdin: add `-` as the path, e.g. `orion-lint --stdin-filename compose.yml -`".to_string());
+            }
+            return Ok(self.project.target(&self.paths));
+        }
+        if self.paths.len() > 1 || !self.project.files.is_empty() {
+            usage(
+                "`-` (stdin) is the only path of its run: lint other files in another run"
+                    .to_string(),
+            );
+        }
+        if self.fix || self.diff {
+            usage(format!(
+                "--{} fixes files, and text from stdin is none: run it on the file itself",
+                if self.fix { "fix" } else { "diff" }
+            ));
+        }
+        let path = self
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        let text = read_stdin(&path)?;
+        Ok(Target::Stdin { path, text })
     }
 
     fn overrides(&self) -> Overrides {
@@ -319,6 +381,10 @@ enum Format {
     Github,
     /// One line per finding, `path:line:column: severity[rule] message`, and nothing else.
     Concise,
+    /// GitLab Code Quality (`artifacts:reports:codequality`).
+    Gitlab,
+    /// JUnit XML: a testsuite per file, a failing testcase per finding (Jenkins, GitLab).
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -463,8 +529,43 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// The text on stdin, as a compose file: at most [`crate::compose::MAX_FILE_SIZE`] bytes, UTF-8.
+fn read_stdin(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read;
+    let cap = crate::compose::MAX_FILE_SIZE;
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::in_file(path, format!("cannot read stdin: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(LoadError::in_file(
+            path,
+            format!(
+                "stdin holds more than the {cap} bytes orion-lint reads: is it really a compose file?"
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        LoadError::in_file(
+            path,
+            format!(
+                "stdin is not UTF-8 (invalid byte at offset {}): send the file as UTF-8, as Compose requires",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
-    let target = args.target();
+    let target = match args.target() {
+        Ok(target) => target,
+        Err(error) => {
+            print_errors(&[error], &SourceMap::default(), human)?;
+            return Ok(Status::Failure);
+        }
+    };
     let options = args.project.load_options();
     let overrides = args.overrides();
     if args.unsafe_fixes && !(args.fix || args.diff) {
@@ -492,29 +593,85 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
     show(args, &report, human)
 }
 
-/// Print a report in the chosen format and compute the exit status.
+/// Print a report in the chosen format (to stdout or `--output-file`), write the `--report`
+/// files, and compute the exit status.
 fn show(args: &CheckArgs, report: &Report, human: &Human) -> io::Result<Status> {
     print_errors(&report.errors, &report.sources, human)?;
-    let mut stdout = io::stdout().lock();
-    match args.format {
-        Format::Human if args.controls.quiet => {
+    let quiet = args.controls.quiet;
+    // Files get no colours, whatever the terminal.
+    let plain = Human {
+        color: false,
+        ..*human
+    };
+    let mut files: Vec<(&Path, Vec<u8>)> = Vec::new();
+    match &args.output_file {
+        Some(path) => {
+            let mut text = Vec::new();
+            render(args.format, report, &plain, quiet, &mut text)?;
+            files.push((path, text));
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            render(args.format, report, human, quiet, &mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    for (format, path) in &args.reports {
+        let mut text = Vec::new();
+        render(*format, report, &plain, quiet, &mut text)?;
+        files.push((path, text));
+    }
+    let mut written = true;
+    for (path, text) in files {
+        // A report over a compose file or config of the run (`-o compose.yml`) would destroy it.
+        let written_over_input = report.sources.find(path).map(|_| {
+            LoadError::in_file(
+                path,
+                "cannot write the report: this run read the file, which the report would replace; name another path",
+            )
+        });
+        if let Some(error) = written_over_input {
+            written = false;
+            print_errors(&[error], &report.sources, human)?;
+        } else if let Err(error) = crate::atomic::write_report(path, &text) {
+            written = false;
+            print_errors(&[error], &report.sources, human)?;
+        }
+    }
+    Ok(if written {
+        status(report, &args.controls)
+    } else {
+        Status::Failure
+    })
+}
+
+fn render(
+    format: Format,
+    report: &Report,
+    human: &Human,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human if quiet => {
             // A blank line between findings, none after the last.
             for (i, diagnostic) in report.diagnostics.iter().enumerate() {
                 let separator = if i == 0 { "" } else { "\n" };
                 let text = human.diagnostic(diagnostic, &report.sources);
-                write!(stdout, "{separator}{text}")?;
+                write!(out, "{separator}{text}")?;
             }
+            Ok(())
         }
-        Format::Human => human.render(report, &mut stdout)?,
-        Format::Json => Json.render(report, &mut stdout)?,
-        Format::Sarif => Sarif.render(report, &mut stdout)?,
-        Format::Rdjson => Rdjson.render(report, &mut stdout)?,
-        Format::Rdjsonl => Rdjsonl.render(report, &mut stdout)?,
-        Format::Github => Github.render(report, &mut stdout)?,
-        Format::Concise => Concise.render(report, &mut stdout)?,
+        Format::Human => human.render(report, out),
+        Format::Json => Json.render(report, out),
+        Format::Sarif => Sarif.render(report, out),
+        Format::Rdjson => Rdjson.render(report, out),
+        Format::Rdjsonl => Rdjsonl.render(report, out),
+        Format::Github => Github.render(report, out),
+        Format::Concise => Concise.render(report, out),
+        Format::Gitlab => Gitlab.render(report, out),
+        Format::Junit => Junit.render(report, out),
     }
-    stdout.flush()?;
-    Ok(status(report, &args.controls))
 }
 
 /// What fixing the projects of a target did.

@@ -9,10 +9,10 @@
 //! original's mode, owner and group, flushed to disk, and only then renamed over the originals.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::access::Boundary;
+use crate::atomic::Staged;
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::lint::{self, LoadedProject};
@@ -449,185 +449,10 @@ fn replace_all(mut staged: Vec<(Staged, &Change)>) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Why a file cannot be replaced.
-enum Refusal {
-    ReadOnly,
-    HardLinks(u64),
-    NotAFile,
-    /// A step that failed (`open the file for writing`) and why.
-    Io(&'static str, std::io::Error),
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::ReadOnly => write!(f, "the file is read-only"),
-            Refusal::HardLinks(n) => write!(
-                f,
-                "the file has {n} hard links, which replacing it would split"
-            ),
-            Refusal::NotAFile => write!(f, "the file is no longer a regular file"),
-            Refusal::Io(step, e) => write!(f, "cannot {step} ({e})"),
-        }
-    }
-}
-
-impl Refusal {
-    /// What the user can do about it.
-    fn hint(&self) -> &'static str {
-        match self {
-            Refusal::ReadOnly => "; make it writable or use --diff",
-            Refusal::HardLinks(_) => {
-                "; apply `orion-lint --diff` by hand, or keep one file and make the other names symbolic links"
-            }
-            Refusal::Io(_, e) => match e.kind() {
-                std::io::ErrorKind::PermissionDenied => {
-                    "; check the permissions and attributes (`lsattr`) of the file and its directory, or use --diff"
-                }
-                std::io::ErrorKind::ReadOnlyFilesystem => {
-                    "; the file system is read-only: use --diff"
-                }
-                std::io::ErrorKind::StorageFull => "; free some disk space, or use --diff",
-                _ => "",
-            },
-            Refusal::NotAFile => "",
-        }
-    }
-}
-
-/// A closure turning an I/O error into the refusal of a step.
-fn failed(step: &'static str) -> impl FnOnce(std::io::Error) -> Refusal {
-    move |e| Refusal::Io(step, e)
-}
-
-/// A fixed text written to a temporary file beside its target, ready to be renamed over it.
-/// Dropped before the rename, it removes the temporary file.
-struct Staged {
-    target: PathBuf,
-    temporary: PathBuf,
-    renamed: bool,
-}
-
-impl Staged {
-    /// Write `bytes` to a temporary file that has everything of `target` but its content: the
-    /// mode from its creation on (a 0600 file's text is never readable by others), then the owner
-    /// and group. Refuses a target that the running user cannot open for writing (whatever the
-    /// mode bits say: `chattr +i`, a read-only mount) and one with several hard links.
-    fn new(target: &Path, bytes: &[u8]) -> Result<Staged, Refusal> {
-        use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-        let metadata =
-            std::fs::symlink_metadata(target).map_err(failed("read the file's metadata"))?;
-        if !metadata.is_file() {
-            return Err(Refusal::NotAFile);
-        }
-        if metadata.permissions().readonly() {
-            return Err(Refusal::ReadOnly);
-        }
-        if metadata.nlink() > 1 {
-            return Err(Refusal::HardLinks(metadata.nlink()));
-        }
-        // Opening for writing (not truncating) is the test the kernel applies to the rename too.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(target)
-            .map_err(failed("open the file for writing"))?;
-        let dir = match target.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let name = target.file_name().unwrap_or_default();
-        remove_stale_temporaries(dir, name);
-        let temporary = dir.join(temporary_name(name, std::process::id()));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(metadata.mode() & 0o777)
-            .open(&temporary)
-            .map_err(failed("create a temporary file beside it"))?;
-        let staged = Staged {
-            target: target.to_path_buf(),
-            temporary,
-            renamed: false,
-        };
-        file.write_all(bytes)
-            .map_err(failed("write the temporary file beside it"))?;
-        let created = file
-            .metadata()
-            .map_err(failed("read the temporary file's metadata"))?;
-        if (created.uid(), created.gid()) != (metadata.uid(), metadata.gid()) {
-            std::os::unix::fs::fchown(&file, Some(metadata.uid()), Some(metadata.gid()))
-                .map_err(failed("keep the file's owner and group"))?;
-        }
-        // After the owner: changing it clears the set-user-ID and set-group-ID bits.
-        file.set_permissions(std::fs::Permissions::from_mode(metadata.mode() & 0o7777))
-            .map_err(failed("keep the file's mode"))?;
-        file.sync_all()
-            .map_err(failed("write the temporary file beside it"))?;
-        Ok(staged)
-    }
-
-    fn rename(&mut self) -> std::io::Result<()> {
-        std::fs::rename(&self.temporary, &self.target)?;
-        self.renamed = true;
-        // Make the rename itself durable; a file system that cannot sync a directory still has it.
-        if let Some(dir) = self.target.parent() {
-            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.renamed {
-            let _ = std::fs::remove_file(&self.temporary);
-        }
-    }
-}
-
-/// `.NAME.orion-lint-PID.tmp`: hidden, named after the file and the process writing it.
-fn temporary_name(name: &std::ffi::OsStr, pid: u32) -> std::ffi::OsString {
-    let mut temporary = temporary_prefix(name);
-    temporary.push(format!("{pid}.tmp"));
-    temporary
-}
-
-fn temporary_prefix(name: &std::ffi::OsStr) -> std::ffi::OsString {
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".orion-lint-");
-    prefix
-}
-
-/// Remove the temporary files of `name` that a killed run left in `dir`: those of a process that
-/// is gone (or of this process's PID, reused: it has written none yet).
-fn remove_stale_temporaries(dir: &Path, name: &std::ffi::OsStr) {
-    use std::os::unix::ffi::OsStrExt;
-    // Without /proc there is no telling a live run from a dead one: leave them.
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let prefix = temporary_prefix(name);
-    for entry in entries.flatten() {
-        let pid = entry
-            .file_name()
-            .as_bytes()
-            .strip_prefix(prefix.as_bytes())
-            .and_then(|rest| rest.strip_suffix(b".tmp"))
-            .and_then(|pid| std::str::from_utf8(pid).ok()?.parse::<u32>().ok());
-        let Some(pid) = pid else { continue };
-        let alive = pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists();
-        if !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::source::FileId;
 
@@ -772,27 +597,5 @@ mod tests {
             );
         }
         assert_eq!(names(dir.path()), ["a.yml", "b.yml", "c.yml"]);
-    }
-
-    #[test]
-    fn only_stale_temporaries_of_the_file_are_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let name = std::ffi::OsStr::new("compose.yaml");
-        let live = temporary_name(name, 1); // init is always alive
-        let dead = temporary_name(name, u32::MAX);
-        let other = temporary_name(std::ffi::OsStr::new("other.yaml"), u32::MAX);
-        for file in [&live, &dead, &other] {
-            std::fs::write(dir.path().join(file), "").unwrap();
-        }
-        std::fs::write(dir.path().join(".compose.yaml.orion-lint-x.tmp"), "").unwrap();
-        remove_stale_temporaries(dir.path(), name);
-        assert_eq!(
-            names(dir.path()),
-            [
-                ".compose.yaml.orion-lint-1.tmp",
-                ".compose.yaml.orion-lint-x.tmp",
-                ".other.yaml.orion-lint-4294967295.tmp"
-            ]
-        );
     }
 }

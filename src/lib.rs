@@ -15,6 +15,7 @@
 //! command line on top.
 
 pub mod access;
+mod atomic;
 pub mod budget;
 pub mod cli;
 pub mod compose;

@@ -41,6 +41,9 @@ pub enum Target {
     Paths(Vec<PathBuf>),
     /// One project made of these files, merged in order (`orion-lint -f a.yml -f b.yml`).
     Files(Vec<PathBuf>),
+    /// Text read from stdin, linted as if it were the file `path` (`orion-lint
+    /// --stdin-filename PATH -`): with the `.env`, override and configs beside `path`.
+    Stdin { path: PathBuf, text: String },
 }
 
 impl Target {
@@ -55,6 +58,12 @@ impl Target {
                 Ok(projects)
             }
             Target::Files(files) => Ok(vec![files.clone()]),
+            Target::Stdin { path, .. } => Ok(vec![
+                compose::discover::project_of_file(path)
+                    .iter()
+                    .map(|file| compose::mounts::normalize(file))
+                    .collect(),
+            ]),
         }
     }
 }
@@ -127,6 +136,13 @@ pub fn load_all(
 ) -> (Vec<LoadedProject>, Vec<LoadError>) {
     let mut errors = Vec::new();
     let mut loaded = Vec::new();
+    // Loading finds the text in the source map and reads it from there, not from the disk.
+    if let Target::Stdin { path, text } = target {
+        sources.add(crate::source::SourceFile::new(
+            compose::mounts::normalize(path),
+            text.as_str(),
+        ));
+    }
     match target.projects() {
         Ok(projects) => {
             for files in projects {

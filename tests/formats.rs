@@ -1031,3 +1031,202 @@ fn the_gitea_workflow_passes_check_jsonschema() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+// ---- GitLab Code Quality and JUnit ----
+//
+// GitLab publishes no Code Quality schema on a package registry (npm, PyPI): the fields GitLab
+// reads are checked against the JSON diagnostics instead. No JUnit XML schema installs from one
+// either: the XML is read back with Python's `xml.etree`, a real XML parser.
+
+/// The GitLab severity of a JSON diagnostic's severity.
+fn gitlab_severity(severity: &str) -> &'static str {
+    match severity {
+        "error" => "major",
+        "warning" => "minor",
+        "info" => "info",
+        other => panic!("unknown severity {other}"),
+    }
+}
+
+#[test]
+fn gitlab_issues_have_the_fields_gitlab_reads() {
+    const SEVERITIES: [&str; 5] = ["info", "minor", "major", "critical", "blocker"];
+    for args in FIXTURES {
+        let json = json_of(&with_format(args, "json").stdout);
+        let gitlab = json_of(&with_format(args, "gitlab").stdout);
+        let issues = gitlab.as_array().expect("an array of issues");
+        let diagnostics = json["diagnostics"].as_array().unwrap();
+        let errors = json["errors"].as_array().unwrap();
+        let with_path = errors.iter().filter(|e| e["path"].is_string()).count();
+        assert_eq!(issues.len(), diagnostics.len() + with_path, "{args:?}");
+        for issue in issues {
+            for field in ["description", "check_name", "fingerprint", "severity"] {
+                assert!(
+                    issue[field].as_str().is_some_and(|s| !s.is_empty()),
+                    "{field}: {issue}"
+                );
+            }
+            assert!(SEVERITIES.contains(&issue["severity"].as_str().unwrap()));
+            assert!(issue["location"]["path"].is_string(), "{issue}");
+            assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        }
+        let (error_issues, finding_issues) = issues.split_at(with_path);
+        for issue in error_issues {
+            assert_eq!(issue["severity"], "blocker");
+        }
+        for (issue, d) in finding_issues.iter().zip(diagnostics) {
+            assert_eq!(issue["check_name"], d["rule"]);
+            assert_eq!(
+                issue["severity"],
+                gitlab_severity(d["severity"].as_str().unwrap())
+            );
+            assert!(
+                issue["description"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(d["message"].as_str().unwrap())
+            );
+            assert_eq!(issue["location"]["path"], d["path"]);
+            assert_eq!(issue["location"]["lines"]["begin"], d["line"]);
+            assert_eq!(issue["location"]["lines"]["end"], d["end_line"]);
+        }
+        let mut fingerprints: Vec<&str> = issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap())
+            .collect();
+        fingerprints.sort();
+        fingerprints.dedup();
+        assert_eq!(
+            fingerprints.len(),
+            issues.len(),
+            "{args:?}: fingerprints are unique"
+        );
+    }
+}
+
+#[test]
+fn gitlab_fingerprints_are_stable_when_lines_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yml");
+    let compose = "services:\n  api:\n    image: x\n  web:\n    image: y\n";
+    let fingerprints = |text: &str| -> Vec<(String, String)> {
+        fs::write(&file, text).unwrap();
+        let out = with_format(&[file.to_str().unwrap()], "gitlab");
+        json_of(&out.stdout)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["description"].as_str().unwrap().to_string(),
+                    i["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let before = fingerprints(compose);
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert_eq!(fingerprints(compose), before, "the same across runs");
+    let moved = fingerprints(&format!("# a comment\nx-note: moved\n{compose}"));
+    assert_eq!(moved, before, "independent of line numbers");
+}
+
+#[test]
+#[ignore = "needs python3"]
+fn junit_is_xml_with_a_suite_per_file_and_a_failure_per_finding() {
+    let Some(python) = common::require(
+        "python3",
+        common::find_on_path("python3"),
+        "`apt-get install python3`",
+    ) else {
+        return;
+    };
+    // Each suite as `name tests failures errors`, then each failing or erring case as
+    // `suite|element|type|message`; read with the standard library's XML parser.
+    const READ: &str = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.stdin).getroot()
+assert root.tag == "testsuites", root.tag
+total = 0
+for suite in root.findall("testsuite"):
+    cases = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(cases) >= 1, suite.get("name")
+    total += len(cases)
+    bad = [c for c in cases if len(c)]
+    print("suite", suite.get("name"), len(cases), len(suite.findall("testcase/failure")), len(suite.findall("testcase/error")))
+    for case in bad:
+        (outcome,) = list(case)
+        assert case.get("classname") == suite.get("name")
+        print("case", suite.get("name"), outcome.tag, outcome.get("type"), outcome.get("message").replace("\n", " "), sep="|")
+assert int(root.get("tests")) == total
+"#;
+    for args in FIXTURES {
+        let json = json_of(&with_format(args, "json").stdout);
+        let junit = with_format(args, "junit");
+        let mut child = std::process::Command::new(&python)
+            .args(["-c", READ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(junit.stdout.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            junit.stdout
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let cases: Vec<&str> = text.lines().filter(|l| l.starts_with("case|")).collect();
+        let diagnostics = json["diagnostics"].as_array().unwrap();
+        let errors = json["errors"].as_array().unwrap();
+        assert_eq!(
+            cases.len(),
+            diagnostics.len() + errors.len(),
+            "{args:?}:\n{text}"
+        );
+        for d in diagnostics {
+            let expected = format!(
+                "case|{}|failure|{}|{}",
+                d["path"].as_str().unwrap(),
+                d["severity"].as_str().unwrap(),
+                d["message"].as_str().unwrap().replace('\n', " ")
+            );
+            assert!(
+                cases.contains(&expected.as_str()),
+                "{args:?}: no {expected} in\n{text}"
+            );
+        }
+        assert_eq!(
+            cases
+                .iter()
+                .filter(|c| c.split('|').nth(2) == Some("error"))
+                .count(),
+            errors.len()
+        );
+        let suites: Vec<&str> = text.lines().filter(|l| l.starts_with("suite ")).collect();
+        let mut paths: Vec<&str> = diagnostics
+            .iter()
+            .map(|d| d["path"].as_str().unwrap())
+            .collect();
+        paths.dedup();
+        for path in paths {
+            assert_eq!(
+                suites
+                    .iter()
+                    .filter(|s| s.split(' ').nth(1) == Some(path))
+                    .count(),
+                1,
+                "{args:?}: one suite for {path}:\n{text}"
+            );
+        }
+    }
+}

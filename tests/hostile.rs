@@ -328,8 +328,8 @@ fn writes_stale_temporaries_of_a_killed_run_are_removed() {
 // ---- Secrets and printing: nothing leaked, nothing raw, no crash on long lines ----
 
 const SECRET: &str = "s3cr3t-TOKEN-value";
-const FORMATS: [&str; 7] = [
-    "human", "json", "sarif", "rdjson", "rdjsonl", "github", "concise",
+const FORMATS: [&str; 9] = [
+    "human", "json", "sarif", "rdjson", "rdjsonl", "github", "concise", "gitlab", "junit",
 ];
 
 /// A bounded run with an empty environment plus `env`, checked for the bounds and for a panic.
@@ -1658,4 +1658,140 @@ fn secrets_paths_from_variables_that_are_not_read_are_shown_as_written() {
             );
         }
     }
+}
+
+// ---- Reports (`--output-file`, `--report`): never written through a planted link ----
+
+/// A repository whose compose file has a finding, with `victim` outside it.
+fn integrations_repository() -> (tempfile::TempDir, tempfile::TempDir) {
+    let repo = project(&[("compose.yml", "services:\n  api:\n    image: x\n")]);
+    fs::create_dir(repo.path().join(".git")).expect("a repository");
+    let outside = tempfile::tempdir().expect("temporary directory");
+    fs::write(outside.path().join("victim"), "precious\n").expect("victim");
+    (repo, outside)
+}
+
+#[test]
+fn integrations_a_report_through_a_planted_link_is_refused() {
+    let (repo, outside) = integrations_repository();
+    let victim = outside.path().join("victim");
+    std::os::unix::fs::symlink(&victim, repo.path().join("orion.sarif")).expect("link");
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("reports")).expect("link");
+    for (args, link) in [
+        (["--report", "sarif=orion.sarif"], "orion.sarif"),
+        (["-o", "orion.sarif"], "orion.sarif"),
+        (["--report", "json=reports/victim"], "reports"),
+        (["--report", "json=reports/new.json"], "reports"),
+        (["--report", "json=reports/../escaped.json"], "reports"),
+    ] {
+        let before = snapshot(repo.path());
+        let run = common::run_bounded(repo.path(), &args);
+        run.assert_bounded();
+        assert_eq!(run.code, Some(2), "{args:?}: {run:#?}");
+        let stderr = common::one_line(&run.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "cannot write the report: `{link}` is a symbolic link, which orion-lint does not write through"
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious\n");
+        assert_eq!(names_outside(outside.path()), ["victim"], "{args:?}");
+        assert_eq!(snapshot(repo.path()), before, "{args:?}: nothing written");
+    }
+}
+
+#[test]
+fn integrations_an_unwritable_report_fails_the_run_and_leaves_no_temporary() {
+    let (repo, _outside) = integrations_repository();
+    fs::create_dir(repo.path().join("out")).expect("mkdir");
+    for args in [
+        ["--report", "json=out"],
+        ["--report", "json=missing/dir.json"],
+    ] {
+        let before = snapshot(repo.path());
+        let run = common::run_bounded(repo.path(), &args);
+        run.assert_bounded();
+        assert_eq!(run.code, Some(2), "{args:?}: {run:#?}");
+        assert!(
+            run.stderr.contains("cannot write the report"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(snapshot(repo.path()), before, "{args:?}: nothing written");
+    }
+}
+
+fn names_outside(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---- stdin (`-`): capped like a file, and the boundary holds for what it names ----
+
+#[test]
+fn integrations_stdin_beyond_the_cap_or_not_utf8_is_refused_clearly() {
+    let (repo, _outside) = integrations_repository();
+    let huge = vec![b'#'; 10 * 1024 * 1024 + 1];
+    for (input, why) in [
+        (
+            huge,
+            "<stdin>: stdin holds more than the 10485760 bytes orion-lint reads",
+        ),
+        (
+            b"services:\n  a\xff: {}\n".to_vec(),
+            "<stdin>: stdin is not UTF-8 (invalid byte at offset 13)",
+        ),
+    ] {
+        let before = snapshot(repo.path());
+        let run = common::run_bounded_with_input(repo.path(), &["-"], &[], Some(input));
+        run.assert_bounded();
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert!(
+            common::one_line(&run.stderr).contains(why),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(snapshot(repo.path()), before, "nothing written");
+        assert!(
+            run.peak_rss_kb < common::MAX_RSS_KB,
+            "{} kB",
+            run.peak_rss_kb
+        );
+    }
+}
+
+#[test]
+fn integrations_stdin_keeps_the_repository_boundary() {
+    let (repo, outside) = integrations_repository();
+    fs::write(
+        outside.path().join("secret.yml"),
+        format!("services:\n  x:\n    image: {SECRET}\n"),
+    )
+    .expect("outside");
+    let text = format!(
+        "include: [{}]\nservices:\n  api:\n    image: x\n    mem_limit: 1g\n",
+        outside.path().join("secret.yml").display()
+    );
+    let run = common::run_bounded_with_input(
+        repo.path(),
+        &["--format", "json", "--stdin-filename", "compose.yml", "-"],
+        &[],
+        Some(text.into_bytes()),
+    );
+    run.assert_bounded();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["file-not-read"], "{}", run.stdout);
+    assert_eq!(report["diagnostics"][0]["path"], "compose.yml");
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
 }

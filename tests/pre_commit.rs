@@ -60,6 +60,28 @@ fn the_hooks_run_orion_lint_serially_on_compose_files() {
     assert_eq!(field(&lint, "files"), field(&fix, "files"));
 }
 
+/// The pre-commit release each feature the hooks use needs (pre-commit's CHANGELOG).
+const NEEDS: [(&str, [u32; 3]); 3] = [
+    // `language: rust` came in 1.10.0, but until 1.18.1 it ran `cargo install` without
+    // `--path .`, which cargo has refused since 2019.
+    ("language: rust", [1, 18, 1]),
+    ("require_serial", [1, 13, 0]),
+    ("stages: [manual]", [1, 8, 0]),
+];
+
+#[test]
+fn the_hooks_require_the_oldest_pre_commit_that_runs_them() {
+    let oldest = NEEDS.iter().map(|(_, v)| *v).max().unwrap();
+    for hook in hooks() {
+        let version: Vec<u32> = field(&hook, "minimum_pre_commit_version")
+            .unwrap_or_else(|| panic!("{:?} has no minimum_pre_commit_version", field(&hook, "id")))
+            .split('.')
+            .map(|n| n.parse().expect("a version number"))
+            .collect();
+        assert_eq!(version, oldest, "{:?}: {NEEDS:?}", field(&hook, "id"));
+    }
+}
+
 #[test]
 #[ignore = "needs python3"]
 fn the_files_pattern_matches_what_orion_lint_calls_a_compose_file() {
@@ -153,7 +175,8 @@ fn git(dir: &Path, args: &[&str]) {
 /// profile) in a fresh store. The build goes to a target directory kept between runs, with the
 /// release profile turned down to a quick build: only what pre-commit does with the hook is tested
 /// here, not the optimized binary.
-fn try_repo(pre_commit: &Path, scratch: &Path, hook: &[&str], file: &str) -> (bool, String) {
+/// `--verbose`: the hook's output is shown when it passes too.
+fn try_repo(pre_commit: &Path, scratch: &Path, hook: &[&str], files: &[&str]) -> (bool, String) {
     let repo = env!("CARGO_MANIFEST_DIR");
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-target");
     let home = tempfile::tempdir().expect("temp dir");
@@ -161,7 +184,9 @@ fn try_repo(pre_commit: &Path, scratch: &Path, hook: &[&str], file: &str) -> (bo
         .current_dir(scratch)
         .args(["try-repo", repo])
         .args(hook)
-        .args(["--files", file, "--color", "never"])
+        .arg("--files")
+        .args(files)
+        .args(["--color", "never", "--verbose"])
         .env("PRE_COMMIT_HOME", home.path())
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
@@ -222,13 +247,18 @@ fn pre_commit_fails_on_a_bad_compose_file_passes_on_a_good_one_and_fixes_on_dema
     git(dir, &["add", "."]);
 
     let started = Instant::now();
-    let (passed, output) = try_repo(&pre_commit, dir, &["orion-lint"], "bad/docker-compose.yml");
+    let (passed, output) = try_repo(
+        &pre_commit,
+        dir,
+        &["orion-lint"],
+        &["bad/docker-compose.yml"],
+    );
     assert!(!passed, "the hook passed on a bad file:\n{output}");
     assert!(
         output.contains("mem-reservation-exceeds-limit"),
         "the hook's output names the rule:\n{output}"
     );
-    let (passed, output) = try_repo(&pre_commit, dir, &["orion-lint"], "good/compose.yaml");
+    let (passed, output) = try_repo(&pre_commit, dir, &["orion-lint"], &["good/compose.yaml"]);
     assert!(passed, "the hook failed on a good file:\n{output}");
     assert!(output.contains("orion-lint"), "{output}");
     // The manual-stage fix hook rewrites the file; pre-commit fails because a hook changed it.
@@ -236,7 +266,7 @@ fn pre_commit_fails_on_a_bad_compose_file_passes_on_a_good_one_and_fixes_on_dema
         &pre_commit,
         dir,
         &["orion-lint-fix", "--hook-stage", "manual"],
-        "fix/compose.yaml",
+        &["fix/compose.yaml"],
     );
     assert!(!passed, "{output}");
     assert!(
@@ -252,5 +282,56 @@ fn pre_commit_fails_on_a_bad_compose_file_passes_on_a_good_one_and_fixes_on_dema
             started.elapsed()
         )
         .as_bytes(),
+    );
+}
+
+#[test]
+#[ignore = "needs pre-commit and git"]
+fn pre_commit_lints_a_changed_override_with_its_base_file() {
+    let Some(pre_commit) = common::require(
+        "pre-commit",
+        common::python_tool("pre-commit"),
+        PRE_COMMIT_HINT,
+    ) else {
+        return;
+    };
+    let Some(_) = common::require("git", common::find_on_path("git"), "`apt-get install git`")
+    else {
+        return;
+    };
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dir = scratch.path();
+    git(dir, &["init", "--quiet"]);
+    // The limits are in the base files; each override raises a reservation above them, which
+    // only the merged project shows. Alone, an override would have no limit at all.
+    let base = "services:\n  api:\n    image: api\n    mem_limit: 256m\n  worker:\n    image: w\n    mem_limit: 128m\n";
+    let over = "services:\n  api:\n    mem_reservation: 512m\n  worker:\n    environment: {A: b}\n";
+    for (sub, base_name, override_name) in [
+        ("a", "compose.yml", "compose.override.yml"),
+        ("b", "docker-compose.yml", "docker-compose.override.yml"),
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(dir.join(sub).join(base_name), base).unwrap();
+        std::fs::write(dir.join(sub).join(override_name), over).unwrap();
+    }
+    git(dir, &["add", "."]);
+    // Only the overrides changed: pre-commit passes them alone.
+    let (passed, output) = try_repo(
+        &pre_commit,
+        dir,
+        &["orion-lint"],
+        &["a/compose.override.yml", "b/docker-compose.override.yml"],
+    );
+    assert!(!passed, "{output}");
+    for file in ["a/compose.override.yml", "b/docker-compose.override.yml"] {
+        assert!(
+            output.contains(&format!("{file}:3:22"))
+                && output.contains("mem-reservation-exceeds-limit"),
+            "the merged project's finding, on the override:\n{output}"
+        );
+    }
+    assert!(
+        !output.contains("mem-limit-missing"),
+        "the limits of the base files count:\n{output}"
     );
 }

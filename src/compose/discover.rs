@@ -61,16 +61,7 @@ pub fn projects(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, LoadError> {
                 dir_projects.into_iter().for_each(&mut add);
             }
         } else {
-            let dir = path.parent().unwrap_or(Path::new(""));
-            let name = file_name(path);
-            let directory_projects = directory_projects(dir, &list_compose_files(dir));
-            match directory_projects
-                .into_iter()
-                .find(|p| p.len() > 1 && p.iter().any(|f| file_name(f) == name))
-            {
-                Some(default_project) => add(default_project),
-                None => add(vec![path.clone()]),
-            }
+            add(project_of_file(path));
         }
     }
     for project in &mut projects {
@@ -81,6 +72,23 @@ pub fn projects(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, LoadError> {
     projects.sort();
     projects.dedup();
     Ok(projects)
+}
+
+/// The project of one compose file: the default project of its directory when the file is the
+/// default compose file or its override (so the two are linted together, as Compose reads them),
+/// else the file alone. The file need not exist: text from stdin is linted as if it were there.
+pub fn project_of_file(path: &Path) -> Vec<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let name = file_name(path);
+    let mut names = list_compose_files(dir);
+    if !names.iter().any(|n| n == name) {
+        names.push(name.to_string());
+        names.sort();
+    }
+    directory_projects(dir, &names)
+        .into_iter()
+        .find(|p| p.len() > 1 && p.iter().any(|f| file_name(f) == name))
+        .unwrap_or_else(|| vec![path.to_path_buf()])
 }
 
 fn file_name(path: &Path) -> &str {

@@ -3,8 +3,10 @@
 mod budget;
 mod concise;
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod junit;
 mod rdjson;
 mod sarif;
 mod snippet;
@@ -14,8 +16,10 @@ use std::io::{self, Write};
 pub use budget::{budget_json, budget_text};
 pub use concise::Concise;
 pub use github::Github;
+pub use gitlab::Gitlab;
 pub use human::{Human, summary};
 pub use json::{Json, Location};
+pub use junit::Junit;
 pub use rdjson::{Rdjson, Rdjsonl};
 pub use sarif::Sarif;
 

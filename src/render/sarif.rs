@@ -277,15 +277,33 @@ fn fnv1a_128(parts: &[&str]) -> u128 {
 /// but not its line, so that it survives edits elsewhere in the file.
 pub fn fingerprint(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     let file = sources.get(diagnostic.primary.span.file);
-    format!(
-        "{:032x}",
-        fnv1a_128(&[
-            diagnostic.rule,
-            &file.display_path(),
-            diagnostic.service.as_deref().unwrap_or(""),
-            sources.text(&diagnostic.primary.span),
-        ])
-    )
+    fnv_hex(&[
+        diagnostic.rule,
+        &file.display_path(),
+        diagnostic.service.as_deref().unwrap_or(""),
+        sources.text(&diagnostic.primary.span),
+    ])
+}
+
+/// The 128-bit FNV-1a hash of `parts`, as 32 hexadecimal digits.
+pub(crate) fn fnv_hex(parts: &[&str]) -> String {
+    format!("{:032x}", fnv1a_128(parts))
+}
+
+/// Each finding's [`fingerprint`] with `:N` appended: identical ones (the same text twice in a
+/// service) are told apart by their order, as GitHub does with `primaryLocationLineHash`.
+pub(crate) fn counted_fingerprints(report: &Report) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let hash = fingerprint(d, &report.sources);
+            let count = seen.entry(hash.clone()).or_default();
+            *count += 1;
+            format!("{hash}:{count}")
+        })
+        .collect()
 }
 
 /// A section of a rule's Markdown documentation, without its heading.
@@ -506,37 +524,27 @@ fn notification(error: &LoadError, sources: &SourceMap) -> Notification {
 impl Renderer for Sarif {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let sources = &report.sources;
-        // Identical fingerprints (the same text twice in a service) are told apart by their
-        // order, as GitHub does with `primaryLocationLineHash`.
-        let mut seen: HashMap<String, usize> = HashMap::new();
         let results = report
             .diagnostics
             .iter()
-            .map(|d| {
-                let hash = fingerprint(d, sources);
-                let count = seen.entry(hash.clone()).or_default();
-                *count += 1;
-                SarifResult {
-                    rule_id: d.rule,
-                    rule_index: rules::RULES.iter().position(|r| r.name == d.rule),
-                    level: level(d.severity),
-                    message: Message::text(super::message_with_help(d)),
-                    locations: vec![label_location(&d.primary, None, sources)],
-                    related_locations: d
-                        .secondary
-                        .iter()
-                        .enumerate()
-                        .map(|(i, label)| label_location(label, Some(i + 1), sources))
-                        .collect(),
-                    partial_fingerprints: BTreeMap::from([(
-                        FINGERPRINT_KEY,
-                        format!("{hash}:{count}"),
-                    )]),
-                    fixes: d.fix.iter().map(|f| fix(f, sources)).collect(),
-                    properties: d.service.as_ref().map(|service| ResultProperties {
-                        service: service.clone(),
-                    }),
-                }
+            .zip(counted_fingerprints(report))
+            .map(|(d, fingerprint)| SarifResult {
+                rule_id: d.rule,
+                rule_index: rules::RULES.iter().position(|r| r.name == d.rule),
+                level: level(d.severity),
+                message: Message::text(super::message_with_help(d)),
+                locations: vec![label_location(&d.primary, None, sources)],
+                related_locations: d
+                    .secondary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, label)| label_location(label, Some(i + 1), sources))
+                    .collect(),
+                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+                fixes: d.fix.iter().map(|f| fix(f, sources)).collect(),
+                properties: d.service.as_ref().map(|service| ResultProperties {
+                    service: service.clone(),
+                }),
             })
             .collect();
         let log = Log {

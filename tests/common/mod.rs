@@ -529,7 +529,17 @@ pub fn run_bounded(dir: &Path, args: &[&str]) -> Bounded {
 /// [`run_bounded`] with these variables in its environment. Its stdin is an open pipe that
 /// never delivers, so reading `/dev/stdin` would block.
 pub fn run_bounded_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Bounded {
-    use std::io::Read;
+    run_bounded_with_input(dir, args, env, None)
+}
+
+/// [`run_bounded_with_env`] with `input` written to its stdin (then closed) when given.
+pub fn run_bounded_with_input(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    input: Option<Vec<u8>>,
+) -> Bounded {
+    use std::io::{Read, Write};
     use std::process::Stdio;
     let start = std::time::Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_orion-lint"))
@@ -550,6 +560,11 @@ pub fn run_bounded_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> 
             String::from_utf8_lossy(&out).into_owned()
         })
     };
+    let feeder = input.map(|bytes| {
+        let mut stdin = child.stdin.take().expect("piped");
+        // A run that stops reading early closes the pipe: that is not the test's failure.
+        std::thread::spawn(move || drop(stdin.write_all(&bytes)))
+    });
     let stdout = drain(Box::new(child.stdout.take().expect("piped")));
     let stderr = drain(Box::new(child.stderr.take().expect("piped")));
     let status_file = format!("/proc/{}/status", child.id());
@@ -579,6 +594,9 @@ pub fn run_bounded_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> 
     };
     let wall = start.elapsed();
     drop(child.stdin.take());
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     Bounded {
         code: status.code(),
         stdout: stdout.join().expect("stdout reader"),
