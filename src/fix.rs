@@ -454,6 +454,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::atomic::tests::names;
     use crate::source::FileId;
 
     fn file() -> FileId {
@@ -539,15 +540,6 @@ mod tests {
             );
         }
         outcome
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
     }
 
     #[test]
