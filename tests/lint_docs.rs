@@ -205,3 +205,36 @@ fn code_blocks_are_found() {
         ]
     );
 }
+
+/// The README's rule table lists every rule once, with its default severity: the registry is the
+/// one place a rule is declared, and nothing else would catch a stale row.
+#[test]
+fn the_readme_rule_table_matches_the_registry() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let rows: Vec<(String, String)> = readme
+        .split("### Rules")
+        .nth(1)
+        .expect("a Rules section")
+        .lines()
+        .skip_while(|l| !l.starts_with("| rule "))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|row| {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            (cells[1].trim_matches('`').to_string(), cells[2].to_string())
+        })
+        .collect();
+    let mut listed: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
+    listed.sort();
+    let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    assert_eq!(listed, names, "README rule table and the registry differ");
+    for (name, severity) in &rows {
+        let rule = RULES.iter().find(|r| r.name == name).expect("listed above");
+        // A rule that reports two levels (the heap rules) lists both, its default among them.
+        assert!(
+            severity.split(" / ").any(|s| s == rule.severity.as_str()),
+            "README says `{name}` is {severity}, the registry {}",
+            rule.severity
+        );
+    }
+}
