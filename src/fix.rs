@@ -3,8 +3,9 @@
 //!
 //! Applying follows ruff's policy: identical edits are applied once (an anchor edited for every
 //! alias that uses it), a fix that overlaps an accepted one is skipped and retried after the
-//! text is re-linted, and the loop stops when nothing is left to fix. A result that no longer
-//! loads, or whose YAML shape changed beyond the edits, is refused. Files are identified by
+//! text is re-linted, and the loop stops when nothing is left to fix. A fix that leaves its file
+//! unparsable, or changes the YAML's shape beyond its edits, is withheld (its finding stays); a
+//! result that still does not load is refused. Files are identified by
 //! their canonical path and written all or nothing: a temporary file beside each, with the
 //! original's mode, owner and group, flushed to disk, and only then renamed over the originals.
 
@@ -37,7 +38,11 @@ pub fn replace_value(
         && matches!(written.as_bytes()[0], b'"' | b'\'')
         && written.as_bytes()[0] == written.as_bytes()[written.len() - 1]
         && &written[1..written.len() - 1] == expected;
-    let span = if written == expected {
+    let span = if written.is_empty() {
+        // A value written as nothing (`- !`, `key:`) has no place of its own: its span may sit on
+        // the next line, where inserted text would change the YAML.
+        return None;
+    } else if written == expected {
         span.clone()
     } else if quoted {
         span.sub(1..written.len() - 1)
@@ -291,7 +296,14 @@ pub fn fix_project(
                 .filter_map(|d| d.fix)
                 .filter(|f| f.applicability <= applicability),
         );
-        let (edits, applied) = select(&fixes);
+        let (mut edits, mut applied) = select(&fixes);
+        if breaks_shape(&edits, &sources) {
+            // Some fix breaks its file (an edit builder met a layout it does not know): keep the
+            // fixes that are sound on their own, as ruff reverts a fix that breaks the syntax;
+            // the others' findings stay, unfixed.
+            fixes.retain(|fix| !breaks_shape(&select(std::slice::from_ref(fix)).0, &sources));
+            (edits, applied) = select(&fixes);
+        }
         if applied == 0 {
             return Ok(outcome);
         }
@@ -318,6 +330,14 @@ pub fn fix_project(
         path: files.first().cloned(),
         span: None,
         related: Vec::new(),
+    })
+}
+
+/// Whether applying `edits` leaves some YAML file unparsable or changes its structure.
+fn breaks_shape(edits: &BTreeMap<FileId, Vec<Edit>>, sources: &SourceMap) -> bool {
+    edits.iter().any(|(file, edits)| {
+        let source = sources.get(*file);
+        check_shape(source, &apply_edits(&source.text, edits), edits).is_err()
     })
 }
 
@@ -499,6 +519,40 @@ mod tests {
     }
 
     #[test]
+    fn a_fix_that_breaks_its_file_is_withheld_and_the_others_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("compose.yml");
+        let text = "services:\n  a:\n    image: x\n    mem_limit: 512m\n";
+        std::fs::write(&path, text).unwrap();
+        let at =
+            |needle: &str| text.find(needle).unwrap()..text.find(needle).unwrap() + needle.len();
+        let extra = |_: &LoadedProject, sources: &SourceMap| {
+            let file = sources.ids().next().unwrap();
+            let edit = |range, replacement: &str| Edit {
+                span: Span::new(file, range),
+                replacement: replacement.to_string(),
+            };
+            Ok(vec![
+                fix(vec![edit(at("512m"), "1g")]),
+                fix(vec![edit(at("x\n"), "x\n  b: [\n")]),
+            ])
+        };
+        let outcome = fix_project(
+            &[path],
+            &LoadOptions::default(),
+            &Overrides::default(),
+            Applicability::Safe,
+            Some(&extra),
+        )
+        .unwrap();
+        let fixed: Vec<&str> = outcome.changes.values().map(|c| c.fixed.as_str()).collect();
+        assert_eq!(
+            fixed,
+            ["services:\n  a:\n    image: x\n    mem_limit: 1g\n"]
+        );
+    }
+
+    #[test]
     fn replace_value_keeps_quotes_and_refuses_other_text() {
         let mut sources = SourceMap::default();
         let id = sources.add(SourceFile::new("c.yml".into(), "a: \"512M\"\nb: 768m\n"));
@@ -507,6 +561,7 @@ mod tests {
         let plain = replace_value(&sources, &Span::new(id, 13..17), "768m", "1536m").unwrap();
         assert_eq!(plain.span.range, 13..17);
         assert!(replace_value(&sources, &Span::new(id, 10..17), "768m", "1g").is_none());
+        assert!(replace_value(&sources, &Span::new(id, 18..18), "", "1g").is_none());
     }
 
     #[test]

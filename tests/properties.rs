@@ -196,9 +196,16 @@ fn mutated_project() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// A fixed seed, so that `cargo test` runs the same cases every time and CI is not flaky; set
+/// `PROPTEST_RNG_SEED` to explore others (the fuzzers explore without end).
 fn config(cases: u32) -> ProptestConfig {
+    let rng_seed = match std::env::var("PROPTEST_RNG_SEED") {
+        Ok(seed) => seed.parse().expect("PROPTEST_RNG_SEED is a number"),
+        Err(_) => proptest::test_runner::RngSeed::Fixed(20261201),
+    };
     ProptestConfig {
         cases,
+        rng_seed,
         // Shrinking a slow case can take minutes; the failing input is printed either way.
         max_shrink_iters: 200,
         ..ProptestConfig::default()
@@ -267,6 +274,20 @@ fn fuzz_regression_no_words_appended_after_a_shell_operator() {
     // Compose drops what follows an unquoted `<` in a string command, so an appended
     // `--maxmemory` was never read and the fix was suggested again and again.
     let input = b"services:\n  worker:\n    image: redis:7\n    mem_limit: 64m\n    command: redis-server --maxmemory <5CN --maxmemory-policy noeviction\n";
+    checks::check_fix(&Scratch::new(), input);
+}
+
+#[test]
+fn fuzz_regression_no_value_inserted_where_nothing_is_written() {
+    // `- !` is an empty value whose span sits on the next line: "replacing" it appended text there.
+    let input = b"services:\n  redis:\n    image: redis:7\n    mem_limit: 64m\n    command:\n      - redis-server\n      - --maxmemory\n      - !\n";
+    checks::check_fix(&Scratch::new(), input);
+}
+
+#[test]
+fn fuzz_regression_no_maxmemory_for_a_limit_docker_refuses() {
+    // 75% of a 1-byte limit is `0mb`, which means no limit: the fix was suggested again and again.
+    let input = b"services:\n  redis:\n    image: redis:7\n    mem_limit: 1\n";
     checks::check_fix(&Scratch::new(), input);
 }
 

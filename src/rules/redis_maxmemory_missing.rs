@@ -26,6 +26,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some((limit, limit_field)) = memory.limit() else {
             continue;
         };
+        // Docker refuses such a container (`mem-limit-invalid`): no `maxmemory` fits in it.
+        if limit < units::DOCKER_MIN_MEMORY {
+            continue;
+        }
         let suggestion =
             units::redis_size((limit as f64 * cx.settings.redis_headroom.value) as u64);
         let message = format!(
