@@ -46,14 +46,8 @@ fn a_clean_file_exits_zero() {
 fn warnings_alone_exit_zero_and_errors_exit_one() {
     let (report, code) = json(&["testdata/orion"]);
     assert_eq!(code, 0, "{report}");
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        rules,
+        common::json_rules(&report),
         [
             "postgres-memory-worst-case",
             "redis-maxmemory-headroom",

@@ -1696,7 +1696,7 @@ fn integrations_a_report_through_a_planted_link_is_refused() {
             "{args:?}: {stderr}"
         );
         assert_eq!(fs::read_to_string(&victim).expect("victim"), "precious\n");
-        assert_eq!(names_outside(outside.path()), ["victim"], "{args:?}");
+        assert_eq!(common::file_names(outside.path()), ["victim"], "{args:?}");
         assert_eq!(snapshot(repo.path()), before, "{args:?}: nothing written");
     }
 }
@@ -1720,15 +1720,6 @@ fn integrations_an_unwritable_report_fails_the_run_and_leaves_no_temporary() {
         );
         assert_eq!(snapshot(repo.path()), before, "{args:?}: nothing written");
     }
-}
-
-fn names_outside(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 // ---- stdin (`-`): capped like a file, and the boundary holds for what it names ----
@@ -1785,13 +1776,12 @@ fn integrations_stdin_keeps_the_repository_boundary() {
     );
     run.assert_bounded();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
-    assert_eq!(rules, ["file-not-read"], "{}", run.stdout);
+    assert_eq!(
+        common::json_rules(&report),
+        ["file-not-read"],
+        "{}",
+        run.stdout
+    );
     assert_eq!(report["diagnostics"][0]["path"], "compose.yml");
     assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
 }

@@ -15,6 +15,18 @@ use orion_lint::yaml::{self, Node};
 const HOOKS: &str = ".pre-commit-hooks.yaml";
 const PRE_COMMIT_HINT: &str = "`bash .ci/run` (into .ci/venv), or `pip install pre-commit`";
 
+/// pre-commit, when it and git (which `try-repo` runs) are installed, else the skip/fail
+/// convention.
+fn pre_commit_and_git() -> Option<PathBuf> {
+    let pre_commit = common::require(
+        "pre-commit",
+        common::python_tool("pre-commit"),
+        PRE_COMMIT_HINT,
+    )?;
+    common::require("git", common::find_on_path("git"), "`apt-get install git`")?;
+    Some(pre_commit)
+}
+
 fn hooks() -> Vec<Node> {
     let text = std::fs::read_to_string(HOOKS).expect("the hooks file exists");
     let mut sources = SourceMap::default();
@@ -212,15 +224,7 @@ fn try_repo(pre_commit: &Path, scratch: &Path, hook: &[&str], files: &[&str]) ->
 #[test]
 #[ignore = "needs pre-commit and git"]
 fn pre_commit_fails_on_a_bad_compose_file_passes_on_a_good_one_and_fixes_on_demand() {
-    let Some(pre_commit) = common::require(
-        "pre-commit",
-        common::python_tool("pre-commit"),
-        PRE_COMMIT_HINT,
-    ) else {
-        return;
-    };
-    let Some(_) = common::require("git", common::find_on_path("git"), "`apt-get install git`")
-    else {
+    let Some(pre_commit) = pre_commit_and_git() else {
         return;
     };
     let scratch = tempfile::tempdir().expect("temp dir");
@@ -288,15 +292,7 @@ fn pre_commit_fails_on_a_bad_compose_file_passes_on_a_good_one_and_fixes_on_dema
 #[test]
 #[ignore = "needs pre-commit and git"]
 fn pre_commit_lints_a_changed_override_with_its_base_file() {
-    let Some(pre_commit) = common::require(
-        "pre-commit",
-        common::python_tool("pre-commit"),
-        PRE_COMMIT_HINT,
-    ) else {
-        return;
-    };
-    let Some(_) = common::require("git", common::find_on_path("git"), "`apt-get install git`")
-    else {
+    let Some(pre_commit) = pre_commit_and_git() else {
         return;
     };
     let scratch = tempfile::tempdir().expect("temp dir");

@@ -20,15 +20,6 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn json(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).expect("the report is written"))
         .expect("the report is JSON")
@@ -47,7 +38,10 @@ fn output_file_takes_the_format_instead_of_stdout() {
     assert!(output.stdout.is_empty(), "nothing on stdout");
     let report = json(&dir.path().join("out.json"));
     assert_eq!(report["diagnostics"][0]["rule"], "mem-limit-missing");
-    assert_eq!(names(dir.path()), [".git", "compose.yml", "out.json"]);
+    assert_eq!(
+        common::file_names(dir.path()),
+        [".git", "compose.yml", "out.json"]
+    );
 }
 
 #[test]
@@ -88,7 +82,7 @@ fn reports_are_written_beside_the_human_output() {
         "compose.yml:2:3: warning[mem-limit-missing] service `api` has no memory limit\n"
     );
     assert_eq!(
-        names(&dir.path().join("reports")),
+        common::file_names(&dir.path().join("reports")),
         ["orion.rdjson", "orion.sarif", "orion.txt"],
         "no temporary file is left"
     );
