@@ -155,11 +155,7 @@ impl Diagnostic {
     /// interpolates it, and the aliases, merge keys and `extends` that carried it.
     fn add_via(&mut self, node: &Node) {
         // A default inside `${...}` is visibly part of the value; a `.env` line is elsewhere.
-        let elsewhere = |source: &Span| {
-            source.file != node.span.file
-                || !(node.span.range.start <= source.range.start
-                    && source.range.end <= node.span.range.end)
-        };
+        let elsewhere = |source: &Span| !node.span.contains(source);
         if let Some(substitution) = node
             .substitution()
             .filter(|s| s.source.as_ref().is_some_and(elsewhere))

@@ -32,6 +32,13 @@ impl Span {
         self.range.is_empty()
     }
 
+    /// Whether `other` lies within this span, in the same file.
+    pub fn contains(&self, other: &Span) -> bool {
+        self.file == other.file
+            && self.range.start <= other.range.start
+            && other.range.end <= self.range.end
+    }
+
     /// The sub-span `offset..offset + len` relative to the start of this span.
     pub fn sub(&self, range: Range<usize>) -> Span {
         let start = self.range.start + range.start;

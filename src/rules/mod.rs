@@ -187,13 +187,9 @@ fn hidden_word(cx: &Context, span: &Span, value: &str) -> Option<(String, Span)>
     collect_variables(&cx.project.root, span, &mut variables, &mut holder);
     let written = cx.sources.text(span);
     let literal = written.trim_matches(['"', '\'']) == value;
-    let in_variable = variables.iter().any(|(_, set)| {
-        set.as_ref().is_some_and(|s| {
-            s.file == span.file
-                && s.range.start <= span.range.start
-                && span.range.end <= s.range.end
-        })
-    });
+    let in_variable = variables
+        .iter()
+        .any(|(_, set)| set.as_ref().is_some_and(|s| s.contains(span)));
     (!literal || in_variable).then(|| {
         (
             crate::hidden::describe(cx.sources, &variables, value.chars().count()),
@@ -231,11 +227,7 @@ fn collect_variables(
     out: &mut Vec<(String, Option<Span>)>,
     holder: &mut Option<Span>,
 ) {
-    let contains = |outer: &Span| {
-        outer.file == span.file
-            && outer.range.start <= span.range.start
-            && span.range.end <= outer.range.end
-    };
+    let contains = |outer: &Span| outer.contains(span);
     match &node.value {
         crate::yaml::Value::Scalar(_) => {
             if let Some(substitution) = node.substitution() {
