@@ -71,9 +71,9 @@ pub struct Substitution {
     /// the variable; `None` when it is assembled from several pieces or comes from the process
     /// environment.
     pub source: Option<Span>,
-    /// Where the value comes from, said at the place it is used, e.g. "`API_MEM` is not set:
-    /// its default is used".
-    pub description: String,
+    /// Where the value's text comes from, worded at the place it is used by
+    /// [`crate::hidden::origin`].
+    pub origin: ValueOrigin,
     /// Variables that were unset without a default: the value is not what the author meant.
     pub unset: Vec<String>,
     /// Those of `unset` that are required (`${VAR:?message}`): Compose refuses the file.
@@ -85,6 +85,19 @@ pub struct Substitution {
     /// (`None`: the process environment). Their text is not shown unless it is a valid value of
     /// its field: the environment of a CI job holds its tokens.
     pub variables: Vec<(String, Option<Span>)>,
+}
+
+/// Where an interpolated value's text comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueOrigin {
+    /// The default inside `${...}`: its variable is not set.
+    Default,
+    /// The value of this variable, set in a `.env` file.
+    EnvFile(String),
+    /// The value of this variable, from the process environment.
+    ProcessEnvironment(String),
+    /// Pieces of the template and of variables (unset ones are in [`Substitution::unset`]).
+    Assembled,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

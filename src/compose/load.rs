@@ -822,27 +822,19 @@ fn substitute(
         })?;
     // One alignment of the scalar for all its pieces: a long value has many.
     let locator = yaml::ValueLocator::new(file_text, node);
-    let (source, description) = match &result.origin {
+    let (source, origin) = match &result.origin {
         Origin::Default(range) => (
             Some(locator.span(range.clone())),
-            "its variable is not set, so this default is used".to_string(),
+            yaml::ValueOrigin::Default,
         ),
         Origin::Variable {
             name,
             span: Some(span),
-        } => (
-            Some(span.clone()),
-            format!("`{name}` is set in a `.env` file"),
-        ),
+        } => (Some(span.clone()), yaml::ValueOrigin::EnvFile(name.clone())),
         Origin::Variable { name, span: None } => {
-            (None, format!("`{name}` comes from the process environment"))
+            (None, yaml::ValueOrigin::ProcessEnvironment(name.clone()))
         }
-        Origin::Literal | Origin::Mixed if result.unset.is_empty() => {
-            (None, "interpolated".to_string())
-        }
-        Origin::Literal | Origin::Mixed => {
-            (None, format!("`{}` is not set", result.unset.join("`, `")))
-        }
+        Origin::Literal | Origin::Mixed => (None, yaml::ValueOrigin::Assembled),
     };
     // Parts whose text is in a file character for character can be located word by word.
     let pieces = result
@@ -861,7 +853,7 @@ fn substitute(
         yaml::Substitution {
             written,
             source,
-            description,
+            origin,
             unset: result.unset,
             required: result.required,
             pieces,
