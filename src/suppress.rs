@@ -30,7 +30,7 @@ use crate::compose::{Project, dotenv};
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule};
 use crate::selection::RuleSettings;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::yaml;
 
 /// How a file's comments are found.
@@ -42,6 +42,17 @@ pub enum Kind {
     Dotenv,
     /// A config file of another program: only whole-line `#` comments.
     Other,
+}
+
+impl Kind {
+    /// From what the loader tagged the file as when it read it, not from its name.
+    fn of(file: FileKind) -> Kind {
+        match file {
+            FileKind::Compose => Kind::Compose,
+            FileKind::EnvFile => Kind::Dotenv,
+            FileKind::RedisConf | FileKind::PostgresConf | FileKind::Other => Kind::Other,
+        }
+    }
 }
 
 /// A rule named in a suppression comment.
@@ -82,53 +93,21 @@ struct FileSuppressions {
 #[derive(Debug, Default)]
 pub struct Suppressions {
     files: HashMap<FileId, FileSuppressions>,
-    /// `--env-file` files: read as `.env` files whatever their names.
-    env_files: Vec<PathBuf>,
 }
 
 impl Suppressions {
-    pub fn new(env_files: &[PathBuf]) -> Self {
-        Suppressions {
-            files: HashMap::new(),
-            env_files: env_files
-                .iter()
-                .map(|p| crate::compose::mounts::normalize(p))
-                .collect(),
-        }
+    /// The loader tags `--env-file` files as env files when it reads them, whatever their
+    /// names, so `_env_files` is no longer needed here; the parameter goes when the callers move
+    /// to the engine (issue 9).
+    pub fn new(_env_files: &[PathBuf]) -> Self {
+        Suppressions::default()
     }
 
-    fn kind(&self, file: FileId, project: &Project, sources: &SourceMap) -> Kind {
-        if project.files.contains(&file) || project.imported.contains(&file) {
-            return Kind::Compose;
-        }
-        let path = &sources.get(file).path;
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name == ".env"
-            || name.ends_with(".env")
-            || name.starts_with(".env.")
-            || self
-                .env_files
-                .contains(&crate::compose::mounts::normalize(path))
-        {
-            Kind::Dotenv
-        } else {
-            Kind::Other
-        }
-    }
-
-    fn file(
-        &mut self,
-        file: FileId,
-        project: &Project,
-        sources: &SourceMap,
-    ) -> &mut FileSuppressions {
-        let kind = self.kind(file, project, sources);
-        self.files
-            .entry(file)
-            .or_insert_with(|| scan(file, &sources.get(file).text, kind))
+    fn file(&mut self, file: FileId, sources: &SourceMap) -> &mut FileSuppressions {
+        self.files.entry(file).or_insert_with(|| {
+            let source = sources.get(file);
+            scan(file, &source.text, Kind::of(source.kind))
+        })
     }
 
     /// Remove the findings of one project that a comment suppresses, and remember which
@@ -141,10 +120,10 @@ impl Suppressions {
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         for &file in files {
-            self.file(file, project, sources);
+            self.file(file, sources);
         }
         for d in diagnostics.iter() {
-            self.file(d.primary.span.file, project, sources);
+            self.file(d.primary.span.file, sources);
         }
         // Service suppressions count in the project's own compose files.
         let compose_files: Vec<FileId> = project
@@ -177,16 +156,17 @@ impl Suppressions {
 
     /// The `suppression-invalid` and `unused-suppression` findings of a file, once every project
     /// that reads it has been filtered. `settings` are those of the project it belongs to: a
-    /// suppression of a rule that does not run is not reported as unused.
+    /// suppression of a rule that does not run is not reported as unused. (`_project` no longer
+    /// decides the file's kind, which the loader tags; it goes with `new`'s parameter.)
     pub fn findings(
         &mut self,
         file: FileId,
-        project: &Project,
+        _project: &Project,
         settings: &RuleSettings,
         sources: &SourceMap,
     ) -> Vec<Diagnostic> {
         let text = sources.get(file);
-        let suppressions = self.file(file, project, sources);
+        let suppressions = self.file(file, sources);
         let mut out: Vec<Diagnostic> = suppressions
             .invalid
             .iter()

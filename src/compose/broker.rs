@@ -1,6 +1,8 @@
 //! Which service is the task broker of which: a Redis named by a broker URL in a client's
 //! environment or on its command line, found when the project is loaded.
 
+use std::collections::HashMap;
+
 use crate::source::Span;
 
 use super::ProjectService;
@@ -16,31 +18,51 @@ pub struct BrokerLink {
 }
 
 /// Every link from a service to a Redis service it uses as its broker, by broker then client,
-/// each client's environment before its command line.
+/// each client's environment before its command line. Each client's URLs are read once and
+/// looked up by host, so many services cost no more than their URLs.
 pub fn links(services: &[ProjectService]) -> Vec<BrokerLink> {
-    let mut links = Vec::new();
-    for broker in services.iter().filter(|s| s.redis.is_some()) {
-        for client in services.iter().filter(|s| s.name != broker.name) {
-            links.extend(
-                broker_uses(client, broker)
-                    .into_iter()
-                    .map(|span| BrokerLink {
-                        client: client.name.clone(),
-                        broker: broker.name.clone(),
-                        span,
-                    }),
-            );
+    let mut brokers_by_host: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, broker) in services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.redis.is_some())
+    {
+        for host in broker.hostnames() {
+            let brokers = brokers_by_host.entry(host).or_default();
+            if !brokers.contains(&i) {
+                brokers.push(i);
+            }
         }
     }
-    links
+    if brokers_by_host.is_empty() {
+        return Vec::new();
+    }
+    let mut links: Vec<(usize, BrokerLink)> = Vec::new();
+    for client in services {
+        for (host, span) in broker_urls(client) {
+            let brokers = brokers_by_host.get(host.as_str()).into_iter().flatten();
+            for &i in brokers.filter(|&&i| services[i].name != client.name) {
+                links.push((
+                    i,
+                    BrokerLink {
+                        client: client.name.clone(),
+                        broker: services[i].name.clone(),
+                        span: span.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    // Stable: within a broker, clients stay in order.
+    links.sort_by_key(|(i, _)| *i);
+    links.into_iter().map(|(_, link)| link).collect()
 }
 
-/// Where `client` names `redis` as its task broker: a broker URL in its environment or on its
-/// command line (`celery --broker=redis://redis:6379/0`, `rq worker --url ...`), or a `REDIS_URL`
-/// given to a process that queues work through Redis (Sidekiq, RQ, Celery, BullMQ).
-fn broker_uses(client: &Service, redis: &Service) -> Vec<Span> {
-    let hosts = redis.hostnames();
-    let names_redis = |url: &str| redis_url_host(url).is_some_and(|h| hosts.contains(&h));
+/// The Redis hosts `client` names as its task broker, with where: a broker URL in its
+/// environment or on its command line (`celery --broker=redis://redis:6379/0`, `rq worker --url
+/// ...`), or a `REDIS_URL` given to a process that queues work through Redis (Sidekiq, RQ,
+/// Celery, BullMQ).
+fn broker_urls(client: &Service) -> Vec<(String, Span)> {
     let command = client.argv();
     let runs_queue_worker = command.iter().any(|a| {
         let word = a.text.rsplit('/').next().unwrap_or(&a.text);
@@ -51,7 +73,7 @@ fn broker_uses(client: &Service, redis: &Service) -> Vec<Span> {
             || a.text.contains("sidekiq")
             || a.text.contains("rq worker")
     });
-    let mut uses = Vec::new();
+    let mut urls = Vec::new();
     for var in client.environment() {
         let Some(value) = var.value.as_deref() else {
             continue;
@@ -65,8 +87,10 @@ fn broker_uses(client: &Service, redis: &Service) -> Vec<Span> {
         let generic_redis_url = name.ends_with("REDIS_URL") && runs_queue_worker;
         let not_a_broker =
             name.contains("RESULT") || name.contains("BACKEND") || name.contains("CACHE");
-        if (broker_name || generic_redis_url) && !not_a_broker && names_redis(value) {
-            uses.push(var.node.span.clone());
+        if (broker_name || generic_redis_url) && !not_a_broker {
+            if let Some(host) = redis_url_host(value) {
+                urls.push((host.to_string(), var.node.span.clone()));
+            }
         }
     }
     for (i, arg) in command.iter().enumerate() {
@@ -81,12 +105,12 @@ fn broker_uses(client: &Service, redis: &Service) -> Vec<Span> {
                 .split_once('=')
                 .filter(|_| url.text.starts_with("--"))
                 .map_or(url.text.as_str(), |(_, v)| v);
-            if names_redis(value) {
-                uses.push(url.span.clone());
+            if let Some(host) = redis_url_host(value) {
+                urls.push((host.to_string(), url.span.clone()));
             }
         }
     }
-    uses
+    urls
 }
 
 /// The host of a `redis://[user:password@]host[:port][/db]` URL.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::access::{Boundary, Named};
 use crate::diagnostic::Label;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::yaml::{self, Entry, Node, Value};
 
 use super::interpolate::{self, Origin, Variable};
@@ -213,6 +213,7 @@ impl<'a> Loader<'a> {
                         _ => e,
                     }
                 })?;
+            self.sources.tag(id, FileKind::EnvFile);
             let parsed = dotenv::parse(id, &self.sources.get(id).text, &known)
                 .map_err(|e| LoadError::at(e.span, e.message))?;
             for entry in parsed {
@@ -261,6 +262,7 @@ impl<'a> Loader<'a> {
     ) -> Result<(FileId, Node), LoadError> {
         let path = mounts::normalize(path);
         let id = super::read_source(&path, &self.boundary, Named::InRepository, self.sources)?;
+        self.sources.tag(id, FileKind::Compose);
         self.base_dirs
             .entry(id)
             .or_insert_with(|| base_dir.to_path_buf());

@@ -2,7 +2,7 @@
 //! and a `postgresql.conf` mounted into it and named by `-c config_file=...`. Command-line options
 //! override the file, as in PostgreSQL.
 
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::units;
 
 use super::command::{self, Arg};
@@ -196,6 +196,7 @@ pub fn config(
     let mut settings = Vec::new();
     if let Some(config_file) = command_line.iter().rev().find(|s| s.name == "config_file") {
         if let Some(file) = mounts::read_mounted(service, &config_file.value, mounts, sources) {
+            sources.tag(file, FileKind::PostgresConf);
             read_config_file(file, sources, &mut settings);
         }
     }

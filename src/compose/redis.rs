@@ -4,7 +4,7 @@
 //! Redis reads its config file first, then the command-line options in order, and the last
 //! occurrence of a directive wins (verified with redis-server 7.0, domain-facts 2.3).
 
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::units::{self, SizeError};
 
 use super::command::{self, Arg};
@@ -72,7 +72,10 @@ pub fn config(
     if let Some(first) = options.first().filter(|a| !a.text.starts_with('-')) {
         options = &options[1..];
         match mounts::read_mounted(service, &first.text, mounts, sources) {
-            Some(file) => read_config_file(file, sources, &mut config),
+            Some(file) => {
+                sources.tag(file, FileKind::RedisConf);
+                read_config_file(file, sources, &mut config);
+            }
             None => config.unread_config = Some(first.text.clone()),
         }
     }
