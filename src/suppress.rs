@@ -103,10 +103,16 @@ impl Suppressions {
         Suppressions::default()
     }
 
-    fn file(&mut self, file: FileId, sources: &SourceMap) -> &mut FileSuppressions {
+    fn file(
+        &mut self,
+        file: FileId,
+        project: &Project,
+        sources: &SourceMap,
+    ) -> &mut FileSuppressions {
         self.files.entry(file).or_insert_with(|| {
             let source = sources.get(file);
-            scan(file, &source.text, Kind::of(source.kind))
+            let outline = project.outlines.get(&file);
+            scan(&source.text, file, Kind::of(source.kind), outline)
         })
     }
 
@@ -120,10 +126,10 @@ impl Suppressions {
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         for &file in files {
-            self.file(file, sources);
+            self.file(file, project, sources);
         }
         for d in diagnostics.iter() {
-            self.file(d.primary.span.file, sources);
+            self.file(d.primary.span.file, project, sources);
         }
         // Service suppressions count in the project's own compose files.
         let compose_files: Vec<FileId> = project
@@ -156,17 +162,16 @@ impl Suppressions {
 
     /// The `suppression-invalid` and `unused-suppression` findings of a file, once every project
     /// that reads it has been filtered. `settings` are those of the project it belongs to: a
-    /// suppression of a rule that does not run is not reported as unused. (`_project` no longer
-    /// decides the file's kind, which the loader tags; it goes with `new`'s parameter.)
+    /// suppression of a rule that does not run is not reported as unused.
     pub fn findings(
         &mut self,
         file: FileId,
-        _project: &Project,
+        project: &Project,
         settings: &RuleSettings,
         sources: &SourceMap,
     ) -> Vec<Diagnostic> {
         let text = sources.get(file);
-        let suppressions = self.file(file, sources);
+        let suppressions = self.file(file, project, sources);
         let mut out: Vec<Diagnostic> = suppressions
             .invalid
             .iter()
@@ -276,13 +281,11 @@ struct Comment {
     own_line: bool,
 }
 
-/// Read the suppression comments of a file.
-fn scan(file: FileId, text: &str, kind: Kind) -> FileSuppressions {
-    let outline = match kind {
-        Kind::Compose => yaml::outline(file, text).ok(),
-        _ => None,
-    };
-    let comments = match (kind, &outline) {
+/// Read the suppression comments of a file; a compose file's `outline` comes from its one
+/// parse.
+fn scan(text: &str, file: FileId, kind: Kind, outline: Option<&yaml::Outline>) -> FileSuppressions {
+    let outline = outline.filter(|_| kind == Kind::Compose);
+    let comments = match (kind, outline) {
         (Kind::Compose, Some(outline)) => comments(text, &outline.scalars, false),
         (Kind::Dotenv, _) => dotenv_comments(file, text),
         _ => whole_line_comments(text),
@@ -340,7 +343,7 @@ fn scan(file: FileId, text: &str, kind: Kind) -> FileSuppressions {
             } else {
                 Some(line_start)
             };
-            Some(target_line.map(|start| target(text, start, outline.as_ref())))
+            Some(target_line.map(|start| target(text, start, outline)))
         };
         suppressions.directives.push(Directive {
             target,
@@ -609,7 +612,7 @@ mod tests {
     #[test]
     fn a_hash_in_a_scalar_is_not_a_comment() {
         let text = "a: \"x # orion-lint ignore=q\"\nb: 'y # z' # real\nc: |\n  # text\n  more\n# top\nd: e#f\n";
-        let outline = yaml::outline(file(), text).unwrap();
+        let (_, outline) = yaml::parse_with_outline(file(), text).unwrap();
         let found: Vec<&str> = comments(text, &outline.scalars, false)
             .iter()
             .map(|c| &text[c.range.clone()])
@@ -630,7 +633,8 @@ mod tests {
     #[test]
     fn targets_cover_the_node_that_starts_on_the_line() {
         let text = "services:\n  # orion-lint ignore=mem-limit-missing\n\n  redis:\n    image: redis\n    mem_limit: 1g # orion-lint ignore=mem-limit-invalid\n  api:\n    image: api\n";
-        let s = scan(file(), text, Kind::Compose);
+        let (_, outline) = yaml::parse_with_outline(file(), text).unwrap();
+        let s = scan(text, file(), Kind::Compose, Some(&outline));
         assert!(s.invalid.is_empty(), "{:?}", s.invalid);
         let covered = |d: &Directive| {
             let t = d.target.clone().unwrap().unwrap();

@@ -306,3 +306,23 @@ fn the_text_parsing_check_finds_each_kind_of_parsing() {
     );
     assert_eq!(offences.len(), 7, "{offences:#?}");
 }
+
+/// Suppressions read the outline each compose file's one parse gathered (`Project::outlines`)
+/// and the kind the loader tagged it with: `suppress.rs` parses no YAML and guesses no kind from
+/// a file's name.
+#[test]
+fn suppressions_parse_no_file_again() {
+    let text = fs::read_to_string("src/suppress.rs").unwrap();
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    for reparse in [
+        "yaml::parse",
+        "yaml::outline",
+        ".file_name()",
+        "ends_with(\".env\")",
+    ] {
+        assert!(
+            !code.contains(reparse),
+            "src/suppress.rs calls `{reparse}`: take the file's outline and kind from the model"
+        );
+    }
+}

@@ -82,6 +82,8 @@ pub struct Loaded {
     pub boundary: Boundary,
     /// Files named by the project that the boundary refused.
     pub not_read: Vec<NotRead>,
+    /// The outline of each compose file, from its one parse.
+    pub outlines: HashMap<FileId, yaml::Outline>,
 }
 
 pub struct Loader<'a> {
@@ -95,6 +97,7 @@ pub struct Loader<'a> {
     /// The services of each project included so far, by its files, directory and environment:
     /// a project included twice (a diamond) is loaded once.
     included: Vec<(Vec<PathBuf>, Scope, Vec<Entry>)>,
+    outlines: HashMap<FileId, yaml::Outline>,
 }
 
 impl<'a> Loader<'a> {
@@ -107,6 +110,7 @@ impl<'a> Loader<'a> {
             boundary,
             not_read: Vec::new(),
             included: Vec::new(),
+            outlines: HashMap::new(),
         }
     }
 
@@ -177,6 +181,7 @@ impl<'a> Loader<'a> {
             base_dirs: self.base_dirs,
             boundary: self.boundary,
             not_read: self.not_read,
+            outlines: self.outlines,
         })
     }
 
@@ -267,7 +272,7 @@ impl<'a> Loader<'a> {
             .entry(id)
             .or_insert_with(|| base_dir.to_path_buf());
         let text = self.sources.get(id).text.clone();
-        let documents = yaml::parse(id, &text).map_err(|e| LoadError {
+        let (documents, outline) = yaml::parse_with_outline(id, &text).map_err(|e| LoadError {
             message: e.message,
             path: None,
             span: Some(e.span),
@@ -277,6 +282,7 @@ impl<'a> Loader<'a> {
                 .map(|(span, message)| Label { span, message })
                 .collect(),
         })?;
+        self.outlines.entry(id).or_insert(outline);
         let mut root: Option<Node> = None;
         let count = documents.len();
         for (i, mut document) in documents.into_iter().enumerate() {

@@ -15,6 +15,7 @@ pub mod redis;
 pub mod service;
 pub mod workload;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::access::{Boundary, Named, ReadFailure};
@@ -48,6 +49,9 @@ pub struct Project {
     pub not_read: Vec<NotRead>,
     /// Which service is the task broker of which.
     pub broker_links: Vec<broker::BrokerLink>,
+    /// The outline of each compose file read, from its one parse: where its suppression
+    /// comments can be and what they cover.
+    pub outlines: HashMap<FileId, crate::yaml::Outline>,
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
@@ -189,6 +193,7 @@ pub fn load(
         boundary: loaded.boundary,
         not_read,
         broker_links: broker::links(&services),
+        outlines: loaded.outlines,
         services,
     })
 }
