@@ -1044,6 +1044,21 @@ impl OutlineBuilder {
     /// One event, at `start..end`; `None` for an unbalanced collection end, which the
     /// [`Builder`] reports.
     fn event(&mut self, text: &str, event: &Event, start: usize, end: usize) -> Option<()> {
+        // Only a mapping key's text is kept (for paths): values are not copied.
+        let key_text = |stack: &[OutlineFrame], text: &str| {
+            let is_key = matches!(
+                stack.last(),
+                Some(OutlineFrame {
+                    key: Some(None),
+                    ..
+                })
+            );
+            if is_key {
+                text.to_string()
+            } else {
+                String::new()
+            }
+        };
         let done = match event {
             Event::Scalar(value, style, _, _) => {
                 let style = match style {
@@ -1055,9 +1070,9 @@ impl OutlineBuilder {
                 };
                 let range = scalar_range(text, style, start, end);
                 self.outline.scalars.push(range.clone());
-                Some((range, value.to_string()))
+                Some((range, key_text(&self.stack, value)))
             }
-            Event::Alias(_) => Some((start..end, "?".to_string())),
+            Event::Alias(_) => Some((start..end, key_text(&self.stack, "?"))),
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let open = skip_properties(text, start);
                 let key = matches!(event, Event::MappingStart(..)).then_some(None);
@@ -1076,7 +1091,7 @@ impl OutlineBuilder {
                 } else {
                     frame.end
                 };
-                Some((frame.start..close, "?".to_string()))
+                Some((frame.start..close, key_text(&self.stack, "?")))
             }
             _ => None,
         };

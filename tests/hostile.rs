@@ -1794,7 +1794,7 @@ fn integrations_stdin_keeps_the_repository_boundary() {
 #[test]
 fn model_many_brokers_and_long_commands_are_read_within_bounds() {
     let mut compose = String::from("services:\n");
-    let brokers = 300;
+    let brokers = 100;
     for i in 0..brokers {
         write!(
             compose,
@@ -1802,7 +1802,7 @@ fn model_many_brokers_and_long_commands_are_read_within_bounds() {
         )
         .unwrap();
     }
-    let words = "--port 6379 ".repeat(20_000);
+    let words = "--port 6379 ".repeat(5_000);
     write!(
         compose,
         "  long:\n    image: redis:7\n    command: redis-server {words}--maxmemory 64mb\n    mem_limit: 128m\n  broken:\n    image: redis:7\n    command: \"redis-server 'unterminated --maxmemory 1mb\"\n    mem_limit: 128m\n"
