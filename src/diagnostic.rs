@@ -160,7 +160,7 @@ impl Diagnostic {
             .substitution()
             .filter(|s| s.source.as_ref().is_some_and(elsewhere))
         {
-            self.push_label(node.span.clone(), substitution.description.clone());
+            self.push_label(node.span.clone(), crate::hidden::origin(substitution));
         }
         for site in &node.via {
             self.push_label(site.clone(), "used here".to_string());

@@ -57,9 +57,14 @@ pub fn replace_value(
 
 /// An edit appending words to a command written as a string (`redis-server --port 6379`) or a
 /// list (flow `[...]` or block `- ...`), in the command's own style. `None` for an interpolated
-/// command, a string command that Compose cuts short at a shell operator (the words would be
-/// dropped), or one whose layout is not recognised.
-pub fn append_args(sources: &SourceMap, command: &Node, words: &[&str]) -> Option<Edit> {
+/// command, a string command that Compose cuts short at a shell operator (`read_whole` false: the
+/// words would be dropped), or one whose layout is not recognised.
+pub fn append_args(
+    sources: &SourceMap,
+    command: &Node,
+    read_whole: bool,
+    words: &[&str],
+) -> Option<Edit> {
     let text = &sources.get(command.span.file).text;
     let written = sources.text(&command.span);
     let end = command.span.range.end;
@@ -69,9 +74,7 @@ pub fn append_args(sources: &SourceMap, command: &Node, words: &[&str]) -> Optio
     };
     match &command.value {
         Value::Scalar(scalar)
-            if scalar.substitution.is_none()
-                && !written.contains('\n')
-                && crate::compose::command::splits_whole(&scalar.text) =>
+            if scalar.substitution.is_none() && !written.contains('\n') && read_whole =>
         {
             let quoted = matches!(
                 scalar.style,

@@ -3,7 +3,7 @@
 //! with where it came from, unless it is a valid value of its field.
 
 use crate::source::{SourceMap, Span};
-use crate::yaml::Node;
+use crate::yaml::{Node, Substitution, ValueOrigin};
 
 /// Where a value that is not valid for its field came from, when its text must not be shown:
 /// "the value of `API_MEM` (18 characters, from the process environment)". `None` when the
@@ -12,6 +12,20 @@ pub(crate) fn value(sources: &SourceMap, node: &Node) -> Option<String> {
     let substitution = node.substitution()?;
     let chars = node.as_str().map_or(0, |t| t.chars().count());
     (!substitution.variables.is_empty()).then(|| describe(sources, &substitution.variables, chars))
+}
+
+/// Where an interpolated value comes from, said at the place it is used: "`API_MEM` is set in a
+/// `.env` file". Names variables, never their values.
+pub(crate) fn origin(substitution: &Substitution) -> String {
+    match &substitution.origin {
+        ValueOrigin::Default => "its variable is not set, so this default is used".to_string(),
+        ValueOrigin::EnvFile(name) => format!("`{name}` is set in a `.env` file"),
+        ValueOrigin::ProcessEnvironment(name) => {
+            format!("`{name}` comes from the process environment")
+        }
+        ValueOrigin::Assembled if substitution.unset.is_empty() => "interpolated".to_string(),
+        ValueOrigin::Assembled => format!("`{}` is not set", substitution.unset.join("`, `")),
+    }
 }
 
 /// A value as written, before interpolation: `${API_MEM}`.
@@ -56,5 +70,48 @@ pub(crate) fn describe(
             names.join(", "),
             origins.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::yaml::{Substitution, ValueOrigin};
+
+    fn made(origin: ValueOrigin, unset: &[&str]) -> Substitution {
+        Substitution {
+            written: "${A}".to_string(),
+            source: None,
+            origin,
+            unset: unset.iter().map(|u| u.to_string()).collect(),
+            required: Vec::new(),
+            pieces: Vec::new(),
+            variables: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn origins_name_the_variable_never_its_value() {
+        let cases = [
+            (
+                made(ValueOrigin::Default, &[]),
+                "its variable is not set, so this default is used",
+            ),
+            (
+                made(ValueOrigin::EnvFile("API_MEM".into()), &[]),
+                "`API_MEM` is set in a `.env` file",
+            ),
+            (
+                made(ValueOrigin::ProcessEnvironment("TOKEN".into()), &[]),
+                "`TOKEN` comes from the process environment",
+            ),
+            (made(ValueOrigin::Assembled, &[]), "interpolated"),
+            (
+                made(ValueOrigin::Assembled, &["A", "B"]),
+                "`A`, `B` is not set",
+            ),
+        ];
+        for (substitution, wording) in cases {
+            assert_eq!(super::origin(&substitution), wording);
+        }
     }
 }

@@ -59,6 +59,8 @@ pub struct SourceFile {
     /// The path as the user gave it or as discovered (relative to the working directory when possible).
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// What the file is to the projects that read it, tagged when it is read.
+    pub kind: FileKind,
     /// The file's canonical path (symbolic links and `..` resolved), set when it is added to a
     /// [`SourceMap`]: one file reached through two paths is one file.
     canonical: PathBuf,
@@ -75,6 +77,7 @@ impl SourceFile {
             canonical: path.clone(),
             path,
             text,
+            kind: FileKind::Other,
             line_starts,
         }
     }
@@ -156,7 +159,31 @@ pub struct SourceMap {
     by_canonical: HashMap<PathBuf, FileId>,
 }
 
+/// What a file is, whatever its name: how its comments are found depends on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    /// A file read for another reason (`orion-lint.toml`, a test's input).
+    #[default]
+    Other,
+    /// A mounted `redis.conf`.
+    RedisConf,
+    /// A mounted `postgresql.conf`.
+    PostgresConf,
+    /// A file of `NAME=value` lines: a project's `.env`, `--env-file`, an `env_file:`.
+    EnvFile,
+    /// A compose file: given, discovered, included or an `extends` file.
+    Compose,
+}
+
 impl SourceMap {
+    /// Record what a file is to a project that reads it. A file read in two roles keeps the
+    /// later one in [`FileKind`]'s order: a compose file is one even when also read as an env
+    /// file.
+    pub fn tag(&mut self, id: FileId, kind: FileKind) {
+        let file = &mut self.files[id.0 as usize];
+        file.kind = file.kind.max(kind);
+    }
+
     pub fn add(&mut self, mut file: SourceFile) -> FileId {
         file.canonical = canonical(&file.path);
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));

@@ -30,7 +30,7 @@ use crate::compose::{Project, dotenv};
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule};
 use crate::selection::RuleSettings;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::yaml;
 
 /// How a file's comments are found.
@@ -42,6 +42,17 @@ pub enum Kind {
     Dotenv,
     /// A config file of another program: only whole-line `#` comments.
     Other,
+}
+
+impl Kind {
+    /// From what the loader tagged the file as when it read it, not from its name.
+    fn of(file: FileKind) -> Kind {
+        match file {
+            FileKind::Compose => Kind::Compose,
+            FileKind::EnvFile => Kind::Dotenv,
+            FileKind::RedisConf | FileKind::PostgresConf | FileKind::Other => Kind::Other,
+        }
+    }
 }
 
 /// A rule named in a suppression comment.
@@ -82,41 +93,14 @@ struct FileSuppressions {
 #[derive(Debug, Default)]
 pub struct Suppressions {
     files: HashMap<FileId, FileSuppressions>,
-    /// `--env-file` files: read as `.env` files whatever their names.
-    env_files: Vec<PathBuf>,
 }
 
 impl Suppressions {
-    pub fn new(env_files: &[PathBuf]) -> Self {
-        Suppressions {
-            files: HashMap::new(),
-            env_files: env_files
-                .iter()
-                .map(|p| crate::compose::mounts::normalize(p))
-                .collect(),
-        }
-    }
-
-    fn kind(&self, file: FileId, project: &Project, sources: &SourceMap) -> Kind {
-        if project.files.contains(&file) || project.imported.contains(&file) {
-            return Kind::Compose;
-        }
-        let path = &sources.get(file).path;
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name == ".env"
-            || name.ends_with(".env")
-            || name.starts_with(".env.")
-            || self
-                .env_files
-                .contains(&crate::compose::mounts::normalize(path))
-        {
-            Kind::Dotenv
-        } else {
-            Kind::Other
-        }
+    /// The loader tags `--env-file` files as env files when it reads them, whatever their
+    /// names, so `_env_files` is no longer needed here; the parameter goes when the callers move
+    /// to the engine (issue 9).
+    pub fn new(_env_files: &[PathBuf]) -> Self {
+        Suppressions::default()
     }
 
     fn file(
@@ -125,10 +109,11 @@ impl Suppressions {
         project: &Project,
         sources: &SourceMap,
     ) -> &mut FileSuppressions {
-        let kind = self.kind(file, project, sources);
-        self.files
-            .entry(file)
-            .or_insert_with(|| scan(file, &sources.get(file).text, kind))
+        self.files.entry(file).or_insert_with(|| {
+            let source = sources.get(file);
+            let outline = project.outlines.get(&file);
+            scan(&source.text, file, Kind::of(source.kind), outline)
+        })
     }
 
     /// Remove the findings of one project that a comment suppresses, and remember which
@@ -296,13 +281,11 @@ struct Comment {
     own_line: bool,
 }
 
-/// Read the suppression comments of a file.
-fn scan(file: FileId, text: &str, kind: Kind) -> FileSuppressions {
-    let outline = match kind {
-        Kind::Compose => yaml::outline(file, text).ok(),
-        _ => None,
-    };
-    let comments = match (kind, &outline) {
+/// Read the suppression comments of a file; a compose file's `outline` comes from its one
+/// parse.
+fn scan(text: &str, file: FileId, kind: Kind, outline: Option<&yaml::Outline>) -> FileSuppressions {
+    let outline = outline.filter(|_| kind == Kind::Compose);
+    let comments = match (kind, outline) {
         (Kind::Compose, Some(outline)) => comments(text, &outline.scalars, false),
         (Kind::Dotenv, _) => dotenv_comments(file, text),
         _ => whole_line_comments(text),
@@ -360,7 +343,7 @@ fn scan(file: FileId, text: &str, kind: Kind) -> FileSuppressions {
             } else {
                 Some(line_start)
             };
-            Some(target_line.map(|start| target(text, start, outline.as_ref())))
+            Some(target_line.map(|start| target(text, start, outline)))
         };
         suppressions.directives.push(Directive {
             target,
@@ -629,7 +612,7 @@ mod tests {
     #[test]
     fn a_hash_in_a_scalar_is_not_a_comment() {
         let text = "a: \"x # orion-lint ignore=q\"\nb: 'y # z' # real\nc: |\n  # text\n  more\n# top\nd: e#f\n";
-        let outline = yaml::outline(file(), text).unwrap();
+        let (_, outline) = yaml::parse_with_outline(file(), text).unwrap();
         let found: Vec<&str> = comments(text, &outline.scalars, false)
             .iter()
             .map(|c| &text[c.range.clone()])
@@ -650,7 +633,8 @@ mod tests {
     #[test]
     fn targets_cover_the_node_that_starts_on_the_line() {
         let text = "services:\n  # orion-lint ignore=mem-limit-missing\n\n  redis:\n    image: redis\n    mem_limit: 1g # orion-lint ignore=mem-limit-invalid\n  api:\n    image: api\n";
-        let s = scan(file(), text, Kind::Compose);
+        let (_, outline) = yaml::parse_with_outline(file(), text).unwrap();
+        let s = scan(text, file(), Kind::Compose, Some(&outline));
         assert!(s.invalid.is_empty(), "{:?}", s.invalid);
         let covered = |d: &Directive| {
             let t = d.target.clone().unwrap().unwrap();

@@ -71,9 +71,9 @@ pub struct Substitution {
     /// the variable; `None` when it is assembled from several pieces or comes from the process
     /// environment.
     pub source: Option<Span>,
-    /// Where the value comes from, said at the place it is used, e.g. "`API_MEM` is not set:
-    /// its default is used".
-    pub description: String,
+    /// Where the value's text comes from, worded at the place it is used by
+    /// [`crate::hidden::origin`].
+    pub origin: ValueOrigin,
     /// Variables that were unset without a default: the value is not what the author meant.
     pub unset: Vec<String>,
     /// Those of `unset` that are required (`${VAR:?message}`): Compose refuses the file.
@@ -85,6 +85,19 @@ pub struct Substitution {
     /// (`None`: the process environment). Their text is not shown unless it is a valid value of
     /// its field: the environment of a CI job holds its tokens.
     pub variables: Vec<(String, Option<Span>)>,
+}
+
+/// Where an interpolated value's text comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueOrigin {
+    /// The default inside `${...}`: its variable is not set.
+    Default,
+    /// The value of this variable, set in a `.env` file.
+    EnvFile(String),
+    /// The value of this variable, from the process environment.
+    ProcessEnvironment(String),
+    /// Pieces of the template and of variables (unset ones are in [`Substitution::unset`]).
+    Assembled,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,9 +321,25 @@ fn is_yaml_float(text: &str) -> bool {
 
 /// Parse every document of a YAML stream.
 pub fn parse(file: FileId, text: &str) -> Result<Vec<Node>, YamlError> {
+    parse_events(file, text, false).map(|(documents, _)| documents)
+}
+
+/// [`parse`], with the [`Outline`] of the text gathered from the same parser events: where
+/// suppression comments can be and what they cover.
+pub fn parse_with_outline(file: FileId, text: &str) -> Result<(Vec<Node>, Outline), YamlError> {
+    parse_events(file, text, true)
+}
+
+fn parse_events(
+    file: FileId,
+    text: &str,
+    with_outline: bool,
+) -> Result<(Vec<Node>, Outline), YamlError> {
     let mut patched = std::borrow::Cow::Borrowed(text);
     loop {
-        match Builder::new(file, &patched).run() {
+        let mut builder = Builder::new(file, &patched);
+        builder.outline = with_outline.then(OutlineBuilder::default);
+        match builder.run() {
             Err(error) if error.message.ends_with("invalid indentation") => {
                 match join_closing_bracket(&patched, error.span.range.start) {
                     Some(fixed) => patched = std::borrow::Cow::Owned(fixed),
@@ -410,6 +439,8 @@ struct Builder<'a> {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: usize,
     documents: Vec<Node>,
+    /// The outline of the same events, for suppression comments, when asked for.
+    outline: Option<OutlineBuilder>,
 }
 
 impl<'a> Builder<'a> {
@@ -422,6 +453,7 @@ impl<'a> Builder<'a> {
             anchors: HashMap::new(),
             alias_nodes: 0,
             documents: Vec::new(),
+            outline: None,
         }
     }
 
@@ -445,12 +477,16 @@ impl<'a> Builder<'a> {
         self.error_at(offset, format!("invalid YAML: {message}"))
     }
 
-    fn run(mut self) -> Result<Vec<Node>, YamlError> {
+    fn run(mut self) -> Result<(Vec<Node>, Outline), YamlError> {
         let mut parser = Parser::new_from_str(self.text);
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(|e| self.scan_error(&e))?;
             let start = self.offsets.byte(span.start.index());
             let end = self.offsets.byte(span.end.index());
+            if let Some(outline) = &mut self.outline {
+                // An unbalanced end is reported below.
+                let _ = outline.event(self.text, &event, start, end);
+            }
             match event {
                 Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
                 // Anchors stay defined in later documents, as go-yaml (and so Compose) allows.
@@ -527,7 +563,10 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        Ok(self.documents)
+        Ok((
+            self.documents,
+            self.outline.map(|o| o.outline).unwrap_or_default(),
+        ))
     }
 
     fn check_depth(&self, offset: usize) -> Result<(), YamlError> {
@@ -985,22 +1024,6 @@ pub struct OutlineNode {
     pub path: Vec<String>,
 }
 
-/// The [`Outline`] of a YAML stream (aliases are not expanded: an alias is its `*name`).
-pub fn outline(file: FileId, text: &str) -> Result<Outline, YamlError> {
-    let mut patched = std::borrow::Cow::Borrowed(text);
-    loop {
-        match outline_of(file, &patched) {
-            Err(error) if error.message.ends_with("invalid indentation") => {
-                match join_closing_bracket(&patched, error.span.range.start) {
-                    Some(fixed) => patched = std::borrow::Cow::Owned(fixed),
-                    None => return Err(error),
-                }
-            }
-            result => return result,
-        }
-    }
-}
-
 struct OutlineFrame {
     start: usize,
     /// The end of the last child so far.
@@ -1009,22 +1032,33 @@ struct OutlineFrame {
     key: Option<Option<(std::ops::Range<usize>, String)>>,
 }
 
-fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
-    let offsets = Offsets::new(text);
-    let mut outline = Outline::default();
-    let mut stack: Vec<OutlineFrame> = Vec::new();
-    let mut parser = Parser::new_from_str(text);
-    while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| YamlError {
-            message: format!("invalid YAML: {}", e.info()),
-            span: Span::new(
-                file,
-                offsets.byte(e.marker().index())..offsets.byte(e.marker().index()),
-            ),
-            related: None,
-        })?;
-        let start = offsets.byte(span.start.index());
-        let end = offsets.byte(span.end.index());
+/// Builds an [`Outline`] from the parser's events, fed by [`Builder`] during the one parse of a
+/// file.
+#[derive(Default)]
+struct OutlineBuilder {
+    outline: Outline,
+    stack: Vec<OutlineFrame>,
+}
+
+impl OutlineBuilder {
+    /// One event, at `start..end`; `None` for an unbalanced collection end, which the
+    /// [`Builder`] reports.
+    fn event(&mut self, text: &str, event: &Event, start: usize, end: usize) -> Option<()> {
+        // Only a mapping key's text is kept (for paths): values are not copied.
+        let key_text = |stack: &[OutlineFrame], text: &str| {
+            let is_key = matches!(
+                stack.last(),
+                Some(OutlineFrame {
+                    key: Some(None),
+                    ..
+                })
+            );
+            if is_key {
+                text.to_string()
+            } else {
+                String::new()
+            }
+        };
         let done = match event {
             Event::Scalar(value, style, _, _) => {
                 let style = match style {
@@ -1035,14 +1069,14 @@ fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
                     ScalarStyle::Folded => Style::Folded,
                 };
                 let range = scalar_range(text, style, start, end);
-                outline.scalars.push(range.clone());
-                Some((range, value.into_owned()))
+                self.outline.scalars.push(range.clone());
+                Some((range, key_text(&self.stack, value)))
             }
-            Event::Alias(_) => Some((start..end, "?".to_string())),
+            Event::Alias(_) => Some((start..end, key_text(&self.stack, "?"))),
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 let open = skip_properties(text, start);
                 let key = matches!(event, Event::MappingStart(..)).then_some(None);
-                stack.push(OutlineFrame {
+                self.stack.push(OutlineFrame {
                     start: open,
                     end: open,
                     key,
@@ -1050,26 +1084,21 @@ fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = stack.pop() else {
-                    return Err(YamlError {
-                        message: "invalid YAML: unbalanced collection".to_string(),
-                        span: Span::new(file, start..start),
-                        related: None,
-                    });
-                };
+                let frame = self.stack.pop()?;
                 let flow = matches!(text.as_bytes().get(frame.start), Some(b'[' | b'{'));
                 let close = if flow {
                     end.max(frame.start)
                 } else {
                     frame.end
                 };
-                Some((frame.start..close, "?".to_string()))
+                Some((frame.start..close, key_text(&self.stack, "?")))
             }
             _ => None,
         };
         let Some((range, key_text)) = done else {
-            continue;
+            return Some(());
         };
+        let stack = &mut self.stack;
         let mut path: Vec<String> = stack[..stack.len().saturating_sub(1)]
             .iter()
             .map(|f| match &f.key {
@@ -1078,28 +1107,28 @@ fn outline_of(file: FileId, text: &str) -> Result<Outline, YamlError> {
             })
             .collect();
         let Some(top) = stack.last_mut() else {
-            continue; // a document's root
+            return Some(()); // a document's root
         };
         top.end = top.end.max(range.end);
         match &mut top.key {
             None => {
                 path.push("-".to_string());
-                outline.nodes.push(OutlineNode { range, path });
+                self.outline.nodes.push(OutlineNode { range, path });
             }
             Some(pending) => {
                 let Some((key_range, key_text)) = pending.take() else {
                     *pending = Some((range, key_text));
-                    continue;
+                    return Some(());
                 };
                 path.push(key_text);
-                outline.nodes.push(OutlineNode {
+                self.outline.nodes.push(OutlineNode {
                     range: key_range.start..range.end.max(key_range.end),
                     path,
                 });
             }
         }
+        Some(())
     }
-    Ok(outline)
 }
 
 #[cfg(test)]
@@ -1284,7 +1313,7 @@ mod tests {
     #[test]
     fn outline_finds_scalars_entries_and_items_as_written() {
         let src = "x: &d {a: \"1 # no\"}\nservices:\n  redis:\n    command: |\n      # text\n    <<: *d\n    ports:\n      - \"80\" # c\n";
-        let outline = outline(file(), src).unwrap();
+        let (_, outline) = parse_with_outline(file(), src).unwrap();
         let texts: Vec<&str> = outline.scalars.iter().map(|r| &src[r.clone()]).collect();
         assert!(texts.contains(&"\"1 # no\""), "{texts:?}");
         assert!(texts.contains(&"# text"), "{texts:?}");

@@ -171,3 +171,158 @@ fn cli_readme_installs_with_the_lock_file() {
         );
     }
 }
+
+/// What counts as parsing or slicing text in a rule (non-test code under `src/rules/`): rules read
+/// the model that `src/compose/` finishes at load time, and never the text it came from.
+/// - reading source text: naming `SourceMap`, `.text(` (a span's text), `source_text`, `line_col`;
+/// - cutting strings: `split`, `rsplit`, `splitn`, `split_once`, `split_whitespace`, `trim`,
+///   `trim_matches`, `trim_start`, `trim_end`, `strip_prefix`, `strip_suffix`, `char_indices`,
+///   `lines`;
+/// - reading numbers from text: `parse::<`, `.parse()`;
+/// - the command and URL grammars: `shell_words`, `splits_whole`, `script_words`, `find_program`,
+///   `option_value`, a `://` scheme.
+///
+/// The source map itself is handed on only to the edit builders (`fix::...(cx.sources, ...)`) and
+/// to the wording of hidden values (`hidden::...(cx.sources, ...)`, which names a file and
+/// line); `rules/mod.rs` may name `SourceMap` for the `Context` field that carries it. Formatting
+/// sizes for messages through `units::` is fine: none of these calls are made there.
+const PARSING_IN_RULES: &[&str] = &[
+    "SourceMap",
+    ".text(",
+    "source_text",
+    "line_col",
+    ".split(",
+    ".rsplit(",
+    ".splitn(",
+    ".rsplitn(",
+    ".split_once(",
+    ".rsplit_once(",
+    ".split_whitespace(",
+    ".split_inclusive(",
+    ".trim(",
+    ".trim_matches(",
+    ".trim_start",
+    ".trim_end",
+    ".strip_prefix(",
+    ".strip_suffix(",
+    ".char_indices(",
+    ".lines(",
+    "parse::<",
+    ".parse()",
+    "shell_words",
+    "splits_whole",
+    "script_words",
+    "find_program",
+    "option_value",
+    "://",
+];
+
+/// The offences of one rule file: lines that parse text, and uses of the source map other than
+/// handing it to an edit builder or to the wording of hidden values.
+fn text_parsing(file: &str, text: &str) -> Vec<String> {
+    // Unit tests may build their input from text.
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut offences = Vec::new();
+    for (number, line) in code.lines().enumerate() {
+        // Comments may name what the model holds.
+        let code_part = if line.trim_start().starts_with("//") {
+            ""
+        } else {
+            line
+        };
+        for pattern in PARSING_IN_RULES {
+            let carrier = file == "mod.rs"
+                && *pattern == "SourceMap"
+                && (code_part.trim() == "pub sources: &'a SourceMap,"
+                    || code_part.trim_start().starts_with("use crate::source::"));
+            if code_part.contains(pattern) && !carrier {
+                offences.push(format!(
+                    "{file}:{}: `{pattern}` in {}",
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    // Every use of the source map follows `fix::name(` or `hidden::name(`.
+    let flat: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut rest = flat.as_str();
+    while let Some(at) = rest.find("sources") {
+        let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
+        let whole_word = !rest[..at].ends_with(is_word_char)
+            && !rest[at + "sources".len()..].starts_with(is_word_char);
+        let before = rest[..at].trim_end_matches("cx.").trim_end();
+        let handed_on = before.strip_suffix('(').is_some_and(|call| {
+            let callee = call.rsplit([' ', '(', '!', '&']).next().unwrap_or_default();
+            callee.starts_with("fix::")
+                || callee.starts_with("hidden::")
+                || callee.starts_with("crate::hidden::")
+        });
+        let declared = before.ends_with("pub") && file == "mod.rs";
+        if whole_word && !handed_on && !declared {
+            let context: String = rest[at.saturating_sub(40)..].chars().take(70).collect();
+            offences.push(format!("{file}: the source map used in `{context}`"));
+        }
+        rest = &rest[at + "sources".len()..];
+    }
+    offences
+}
+
+#[test]
+fn rules_read_the_model_and_never_parse_text() {
+    let mut offences = Vec::new();
+    for entry in fs::read_dir("src/rules").unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        offences.extend(text_parsing(&file, &fs::read_to_string(&path).unwrap()));
+    }
+    assert!(
+        offences.is_empty(),
+        "rules parse text; move the parsing into src/compose/ (load time):\n{}",
+        offences.join("\n")
+    );
+}
+
+#[test]
+fn the_text_parsing_check_finds_each_kind_of_parsing() {
+    let rule = "fn check(cx: &Context) {\n    let w = cx.sources.text(span).trim_matches('\"');\n    let n: u64 = w.parse().unwrap();\n    let host = url.strip_prefix(\"redis://\");\n    let words = service.command(cx.sources);\n    let edit = fix::replace_value(cx.sources, span, w, \"1\");\n}\n#[cfg(test)]\nmod tests { fn t() { \"a b\".split(' '); } }\n";
+    let offences = text_parsing("some_rule.rs", rule);
+    for found in [
+        ".text(",
+        ".trim_matches(",
+        ".parse()",
+        ".strip_prefix(",
+        "://",
+    ] {
+        assert!(
+            offences.iter().any(|o| o.contains(found)),
+            "{found} not found in {offences:#?}"
+        );
+    }
+    assert!(
+        offences
+            .iter()
+            .any(|o| o.contains("service.command(cx.sources"))
+    );
+    assert_eq!(offences.len(), 7, "{offences:#?}");
+}
+
+/// Suppressions read the outline each compose file's one parse gathered (`Project::outlines`)
+/// and the kind the loader tagged it with: `suppress.rs` parses no YAML and guesses no kind from
+/// a file's name.
+#[test]
+fn suppressions_parse_no_file_again() {
+    let text = fs::read_to_string("src/suppress.rs").unwrap();
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    for reparse in [
+        "yaml::parse",
+        "yaml::outline",
+        ".file_name()",
+        "ends_with(\".env\")",
+    ] {
+        assert!(
+            !code.contains(reparse),
+            "src/suppress.rs calls `{reparse}`: take the file's outline and kind from the model"
+        );
+    }
+}

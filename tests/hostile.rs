@@ -1785,3 +1785,37 @@ fn integrations_stdin_keeps_the_repository_boundary() {
     assert_eq!(report["diagnostics"][0]["path"], "compose.yml");
     assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
 }
+
+// ---- The model finished at load (issue 9): words and broker links of many services ----
+
+/// Hundreds of Redis brokers each named by a client's URLs, and commands with many words or an
+/// unterminated quote: the loader splits every command and links every broker once, within the
+/// bounds, and the broker rule still finds each use.
+#[test]
+fn model_many_brokers_and_long_commands_are_read_within_bounds() {
+    let mut compose = String::from("services:\n");
+    let brokers = 100;
+    for i in 0..brokers {
+        write!(
+            compose,
+            "  redis-{i}:\n    image: redis:7\n    command: redis-server --maxmemory 64mb --maxmemory-policy allkeys-lru\n    mem_limit: 128m\n  worker-{i}:\n    image: python\n    command: celery -A app worker --broker=redis://redis-{i}:6379/0 -c 2\n    environment:\n      CELERY_BROKER_URL: redis://redis-{i}:6379/1\n    mem_limit: 256m\n"
+        )
+        .unwrap();
+    }
+    let words = "--port 6379 ".repeat(5_000);
+    write!(
+        compose,
+        "  long:\n    image: redis:7\n    command: redis-server {words}--maxmemory 64mb\n    mem_limit: 128m\n  broken:\n    image: redis:7\n    command: \"redis-server 'unterminated --maxmemory 1mb\"\n    mem_limit: 128m\n"
+    )
+    .unwrap();
+    let dir = project(&[("compose.yaml", &compose)]);
+    let run = common::run_bounded(dir.path(), &["--format", "json"]);
+    run.assert_bounded();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON report");
+    let evictions = common::json_rules(&report)
+        .into_iter()
+        .filter(|r| *r == "redis-broker-eviction")
+        .count();
+    assert_eq!(evictions, brokers, "{}", run.stderr);
+    assert!(run.code.is_some_and(|c| c != 2), "{run:#?}");
+}

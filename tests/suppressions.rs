@@ -450,3 +450,51 @@ services:
     ]);
     assert_eq!(lint(dir.path(), &[]), (Vec::new(), 0));
 }
+
+/// What a file is comes from how the project reads it, not from its name: a compose file given
+/// with `-f` as `stack.yml`, an `extends` file `common-services.yaml`, and an env file of an
+/// `include` named `web.vars` (read as an env file, so its end-of-line comment counts).
+#[test]
+fn the_file_kind_recorded_at_load_drives_suppressions() {
+    let dir = repo(&[
+        (
+            "stack.yml",
+            "include:\n  - path: sub/compose.yaml\n    env_file: sub/web.vars\nservices:\n  worker:\n    extends:\n      file: common-services.yaml\n      service: base\n    mem_limit: 1g\n  api:\n    image: eclipse-temurin\n    command: java -Xmx900m -jar app.jar # orion-lint ignore=jvm-heap-exceeds-limit\n    mem_limit: 1g\n",
+        ),
+        (
+            "common-services.yaml",
+            "services:\n  base:\n    image: eclipse-temurin\n    command: java -Xmx2g -jar app.jar # orion-lint ignore=jvm-heap-exceeds-limit\n",
+        ),
+        (
+            "sub/compose.yaml",
+            "services:\n  web:\n    image: nginx\n    mem_limit: ${WEB_MEM}\n",
+        ),
+        (
+            "sub/web.vars",
+            "WEB_MEM=4m # orion-lint ignore=mem-limit-invalid\n",
+        ),
+    ]);
+    let (found, code) = lint(dir.path(), &["-f", "stack.yml"]);
+    assert_eq!(rules(&found), Vec::<(&str, u64)>::new(), "{found:?}");
+    assert_eq!(code, 0);
+    // Without the comments each is a finding in its own file: the suppressions did the work.
+    for (file, text) in [
+        ("stack.yml", "java -Xmx900m -jar app.jar\n"),
+        ("common-services.yaml", "java -Xmx2g -jar app.jar\n"),
+        ("sub/web.vars", "WEB_MEM=4m\n"),
+    ] {
+        let path = dir.path().join(file);
+        let written = std::fs::read_to_string(&path).unwrap();
+        let bare: String = written
+            .lines()
+            .map(|l| l.split(" # orion-lint").next().unwrap().to_string() + "\n")
+            .collect();
+        std::fs::write(&path, &bare).unwrap();
+        let (found, _) = lint(dir.path(), &["-f", "stack.yml"]);
+        assert!(
+            found.iter().any(|(_, path, _, _)| path.ends_with(file)),
+            "{file} ({text:?}): {found:?}"
+        );
+        std::fs::write(&path, written).unwrap();
+    }
+}

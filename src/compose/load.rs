@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::access::{Boundary, Named};
 use crate::diagnostic::Label;
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::yaml::{self, Entry, Node, Value};
 
 use super::interpolate::{self, Origin, Variable};
@@ -82,6 +82,8 @@ pub struct Loaded {
     pub boundary: Boundary,
     /// Files named by the project that the boundary refused.
     pub not_read: Vec<NotRead>,
+    /// The outline of each compose file, from its one parse.
+    pub outlines: HashMap<FileId, yaml::Outline>,
 }
 
 pub struct Loader<'a> {
@@ -95,6 +97,7 @@ pub struct Loader<'a> {
     /// The services of each project included so far, by its files, directory and environment:
     /// a project included twice (a diamond) is loaded once.
     included: Vec<(Vec<PathBuf>, Scope, Vec<Entry>)>,
+    outlines: HashMap<FileId, yaml::Outline>,
 }
 
 impl<'a> Loader<'a> {
@@ -107,6 +110,7 @@ impl<'a> Loader<'a> {
             boundary,
             not_read: Vec::new(),
             included: Vec::new(),
+            outlines: HashMap::new(),
         }
     }
 
@@ -177,6 +181,7 @@ impl<'a> Loader<'a> {
             base_dirs: self.base_dirs,
             boundary: self.boundary,
             not_read: self.not_read,
+            outlines: self.outlines,
         })
     }
 
@@ -213,6 +218,7 @@ impl<'a> Loader<'a> {
                         _ => e,
                     }
                 })?;
+            self.sources.tag(id, FileKind::EnvFile);
             let parsed = dotenv::parse(id, &self.sources.get(id).text, &known)
                 .map_err(|e| LoadError::at(e.span, e.message))?;
             for entry in parsed {
@@ -261,11 +267,12 @@ impl<'a> Loader<'a> {
     ) -> Result<(FileId, Node), LoadError> {
         let path = mounts::normalize(path);
         let id = super::read_source(&path, &self.boundary, Named::InRepository, self.sources)?;
+        self.sources.tag(id, FileKind::Compose);
         self.base_dirs
             .entry(id)
             .or_insert_with(|| base_dir.to_path_buf());
         let text = self.sources.get(id).text.clone();
-        let documents = yaml::parse(id, &text).map_err(|e| LoadError {
+        let (documents, outline) = yaml::parse_with_outline(id, &text).map_err(|e| LoadError {
             message: e.message,
             path: None,
             span: Some(e.span),
@@ -275,6 +282,7 @@ impl<'a> Loader<'a> {
                 .map(|(span, message)| Label { span, message })
                 .collect(),
         })?;
+        self.outlines.entry(id).or_insert(outline);
         let mut root: Option<Node> = None;
         let count = documents.len();
         for (i, mut document) in documents.into_iter().enumerate() {
@@ -822,27 +830,19 @@ fn substitute(
         })?;
     // One alignment of the scalar for all its pieces: a long value has many.
     let locator = yaml::ValueLocator::new(file_text, node);
-    let (source, description) = match &result.origin {
+    let (source, origin) = match &result.origin {
         Origin::Default(range) => (
             Some(locator.span(range.clone())),
-            "its variable is not set, so this default is used".to_string(),
+            yaml::ValueOrigin::Default,
         ),
         Origin::Variable {
             name,
             span: Some(span),
-        } => (
-            Some(span.clone()),
-            format!("`{name}` is set in a `.env` file"),
-        ),
+        } => (Some(span.clone()), yaml::ValueOrigin::EnvFile(name.clone())),
         Origin::Variable { name, span: None } => {
-            (None, format!("`{name}` comes from the process environment"))
+            (None, yaml::ValueOrigin::ProcessEnvironment(name.clone()))
         }
-        Origin::Literal | Origin::Mixed if result.unset.is_empty() => {
-            (None, "interpolated".to_string())
-        }
-        Origin::Literal | Origin::Mixed => {
-            (None, format!("`{}` is not set", result.unset.join("`, `")))
-        }
+        Origin::Literal | Origin::Mixed => (None, yaml::ValueOrigin::Assembled),
     };
     // Parts whose text is in a file character for character can be located word by word.
     let pieces = result
@@ -861,7 +861,7 @@ fn substitute(
         yaml::Substitution {
             written,
             source,
-            description,
+            origin,
             unset: result.unset,
             required: result.required,
             pieces,

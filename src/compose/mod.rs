@@ -1,10 +1,12 @@
 //! The Compose project model: the files of one project, merged the way Docker Compose v2 merges
 //! them, and its services with the memory facts the rules check.
 
+pub mod broker;
 pub mod command;
 pub mod discover;
 pub mod dotenv;
 pub mod interpolate;
+pub mod interpolated;
 pub mod load;
 pub mod merge;
 pub mod mounts;
@@ -13,6 +15,7 @@ pub mod redis;
 pub mod service;
 pub mod workload;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::access::{Boundary, Named, ReadFailure};
@@ -44,6 +47,11 @@ pub struct Project {
     pub boundary: Boundary,
     /// Files the project names that orion-lint did not read, and why.
     pub not_read: Vec<NotRead>,
+    /// Which service is the task broker of which.
+    pub broker_links: Vec<broker::BrokerLink>,
+    /// The outline of each compose file read, from its one parse: where its suppression
+    /// comments can be and what they cover.
+    pub outlines: HashMap<FileId, crate::yaml::Outline>,
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
@@ -147,14 +155,14 @@ pub fn load(
     let boundary = Boundary::of_project(&files[0], &options.allow_outside);
     let loaded = load::Loader::new(sources, options, boundary).load(files)?;
     let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
-    let services = services(&loaded.root)?;
+    let services = services(&loaded.root, sources)?;
     let mut mounts = mounts::Mounts {
         base_dirs: &loaded.base_dirs,
         project_dir: &dir,
         boundary: &loaded.boundary,
         not_read: loaded.not_read,
     };
-    let services = services
+    let mut services: Vec<ProjectService> = services
         .into_iter()
         .map(|service| ProjectService {
             redis: redis::config(&service, &mut mounts, sources),
@@ -164,6 +172,7 @@ pub fn load(
         })
         .collect();
     let not_read = mounts.not_read;
+    interpolated::mark_hidden_words(&loaded.root, sources, &mut services);
     let compose_profiles = loaded
         .environment
         .get("COMPOSE_PROFILES")
@@ -180,10 +189,12 @@ pub fn load(
         imported,
         files: loaded.files,
         root: loaded.root,
-        services,
         compose_profiles,
         boundary: loaded.boundary,
         not_read,
+        broker_links: broker::links(&services),
+        outlines: loaded.outlines,
+        services,
     })
 }
 
@@ -224,7 +235,7 @@ pub fn read_source(
     Ok(sources.add(SourceFile::new(path.to_path_buf(), text)))
 }
 
-fn services(root: &Node) -> Result<Vec<Service>, LoadError> {
+fn services(root: &Node, sources: &SourceMap) -> Result<Vec<Service>, LoadError> {
     let Some(services) = root.get("services").filter(|s| !s.is_null()) else {
         return Ok(Vec::new());
     };
@@ -250,11 +261,12 @@ fn services(root: &Node) -> Result<Vec<Service>, LoadError> {
                     ),
                 ));
             }
-            Ok(Service {
+            Ok(Service::new(
                 name,
-                key: entry.key.clone(),
-                node: entry.value.clone(),
-            })
+                entry.key.clone(),
+                entry.value.clone(),
+                sources,
+            ))
         })
         .collect()
 }

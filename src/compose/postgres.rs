@@ -2,10 +2,11 @@
 //! and a `postgresql.conf` mounted into it and named by `-c config_file=...`. Command-line options
 //! override the file, as in PostgreSQL.
 
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::units;
 
 use super::command::{self, Arg};
+use super::interpolated::HiddenWord;
 use super::mounts::{self, Mounts};
 use super::service::Service;
 
@@ -25,6 +26,8 @@ pub struct Setting {
     /// The value's text.
     pub span: Span,
     pub via: Vec<Span>,
+    /// Set when the value's text must not be shown unless valid.
+    pub hidden: Option<HiddenWord>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -187,11 +190,13 @@ pub fn config(
             value: value.to_string(),
             span,
             via: value_arg.via.clone(),
+            hidden: None, // marked once the project is loaded
         });
     }
     let mut settings = Vec::new();
     if let Some(config_file) = command_line.iter().rev().find(|s| s.name == "config_file") {
         if let Some(file) = mounts::read_mounted(service, &config_file.value, mounts, sources) {
+            sources.tag(file, FileKind::PostgresConf);
             read_config_file(file, sources, &mut settings);
         }
     }
@@ -201,8 +206,8 @@ pub fn config(
 
 fn server_args(service: &Service, sources: &SourceMap) -> Option<Vec<Arg>> {
     let image_is_postgres = service.image_name().is_some_and(|i| IMAGES.contains(&i));
-    let command = service.command(sources).unwrap_or_default();
-    let argv = service.argv(sources);
+    let command = service.command().unwrap_or_default();
+    let argv = service.argv();
     if let Some(args) =
         command::find_program(&argv, sources, |p| matches!(p, "postgres" | "postmaster"))
     {
@@ -213,7 +218,7 @@ fn server_args(service: &Service, sources: &SourceMap) -> Option<Vec<Arg>> {
     match command.first() {
         _ if !image_is_postgres => None,
         None => Some(Vec::new()),
-        Some(first) if first.text.starts_with('-') => Some(command),
+        Some(first) if first.text.starts_with('-') => Some(command.to_vec()),
         Some(_) => Some(Vec::new()),
     }
 }
@@ -239,6 +244,7 @@ fn read_config_file(file: FileId, sources: &SourceMap, settings: &mut Vec<Settin
                 value: unquoted.to_string(),
                 span: Span::new(file, value_start..value_start + value.len()),
                 via: Vec::new(),
+                hidden: None, // marked once the project is loaded
             });
         }
         offset += line.len();

@@ -4,10 +4,11 @@
 //! Redis reads its config file first, then the command-line options in order, and the last
 //! occurrence of a directive wins (verified with redis-server 7.0, domain-facts 2.3).
 
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::units::{self, SizeError};
 
 use super::command::{self, Arg};
+use super::interpolated::HiddenWord;
 use super::mounts::{self, Mounts};
 use super::service::Service;
 
@@ -20,6 +21,8 @@ pub struct Directive {
     pub value: String,
     pub span: Span,
     pub via: Vec<Span>,
+    /// Set when the value's text must not be shown unless valid.
+    pub hidden: Option<HiddenWord>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,6 +32,9 @@ pub struct RedisConfig {
     /// A config file the server reads but orion-lint could not (not mounted from the project, or
     /// missing): settings may hide there.
     pub unread_config: Option<String>,
+    /// Whether the service's own `command:` starts the server, so that options appended to it
+    /// reach Redis.
+    pub command_starts_server: bool,
 }
 
 impl RedisConfig {
@@ -51,18 +57,25 @@ pub fn config(
         Launch::Opaque(what) => {
             return Some(RedisConfig {
                 unread_config: Some(what),
+                command_starts_server: command_starts_server(service),
                 ..RedisConfig::default()
             });
         }
         Launch::Server(args) => args,
     };
-    let mut config = RedisConfig::default();
+    let mut config = RedisConfig {
+        command_starts_server: command_starts_server(service),
+        ..RedisConfig::default()
+    };
     let mut options = args.as_slice();
     // Redis reads its first argument as a config file unless it is an option.
     if let Some(first) = options.first().filter(|a| !a.text.starts_with('-')) {
         options = &options[1..];
         match mounts::read_mounted(service, &first.text, mounts, sources) {
-            Some(file) => read_config_file(file, sources, &mut config),
+            Some(file) => {
+                sources.tag(file, FileKind::RedisConf);
+                read_config_file(file, sources, &mut config);
+            }
             None => config.unread_config = Some(first.text.clone()),
         }
     }
@@ -87,11 +100,11 @@ fn environment_options(service: &Service, sources: &SourceMap) -> Vec<Arg> {
 
 /// Whether the service's own `command:` starts the server (`redis-server ...`, or options the
 /// official image's entrypoint hands to it), so that options appended to it reach Redis.
-pub fn command_starts_server(service: &Service, sources: &SourceMap) -> bool {
+fn command_starts_server(service: &Service) -> bool {
     let image_is_redis = service.image_name().is_some_and(|i| IMAGES.contains(&i));
-    let command = service.command(sources).unwrap_or_default();
+    let command = service.command().unwrap_or_default();
     service.get("entrypoint").is_none()
-        && match command::program(&command) {
+        && match command::program(command) {
             Some(program) => {
                 is_server(program)
                     || image_is_redis && (program.starts_with('-') || program.ends_with(".conf"))
@@ -110,9 +123,9 @@ enum Launch {
 
 fn launch(service: &Service, sources: &SourceMap) -> Launch {
     let image_is_redis = service.image_name().is_some_and(|i| IMAGES.contains(&i));
-    let command = service.command(sources).unwrap_or_default();
-    let entrypoint = service.entrypoint(sources);
-    let argv = service.argv(sources);
+    let command = service.command().unwrap_or_default();
+    let entrypoint = service.entrypoint();
+    let argv = service.argv();
     if command::program(&argv).is_some_and(|p| p.contains("sentinel") || p.ends_with("-cli")) {
         return Launch::NotRedis;
     }
@@ -122,12 +135,12 @@ fn launch(service: &Service, sources: &SourceMap) -> Launch {
     if !image_is_redis || argv.iter().any(|a| a.text == "--sentinel") {
         return Launch::NotRedis;
     }
-    match (entrypoint, command::program(&command)) {
+    match (entrypoint, command::program(command)) {
         // The official image's entrypoint runs `redis-server` when the first argument is an
         // option or a `.conf` file, and by default.
         (None, None) => Launch::Server(Vec::new()),
         (None, Some(first)) if first.starts_with('-') || first.ends_with(".conf") => {
-            Launch::Server(command)
+            Launch::Server(command.to_vec())
         }
         _ => Launch::Opaque(
             argv.iter()
@@ -175,7 +188,12 @@ fn read_options(options: &[Arg], sources: &SourceMap, config: &mut RedisConfig) 
 }
 
 fn set(config: &mut RedisConfig, name: &str, value: String, span: Span, via: Vec<Span>) {
-    let directive = Directive { value, span, via };
+    let directive = Directive {
+        value,
+        span,
+        via,
+        hidden: None, // marked once the project is loaded
+    };
     match name.to_ascii_lowercase().as_str() {
         "maxmemory" => config.maxmemory = Some(directive),
         "maxmemory-policy" => config.policy = Some(directive),

@@ -1,6 +1,6 @@
 //! One service of a project, and the memory facts Compose derives from it.
 
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 use crate::units::{self, SizeError};
 use crate::yaml::{Node, Resolved, Value};
 
@@ -13,6 +13,50 @@ pub struct Service {
     pub key: Node,
     /// The service's mapping after anchors, merge keys, interpolation and file merges.
     pub node: Node,
+    /// `command:` and `entrypoint:` split into words when the project is loaded.
+    command: Option<Vec<Arg>>,
+    entrypoint: Option<Vec<Arg>>,
+    /// Whether Compose reads all of a string `command:` (see [`command::splits_whole`]).
+    command_read_whole: bool,
+    /// How the memory and count fields are written, read when the project is loaded.
+    field_texts: Vec<FieldText>,
+}
+
+/// The fields whose text as written the rules quote and their fixes replace.
+const WRITTEN_FIELDS: &[&[&str]] = &[
+    &["mem_limit"],
+    &["mem_reservation"],
+    &["memswap_limit"],
+    &["deploy", "resources", "limits", "memory"],
+    &["deploy", "resources", "reservations", "memory"],
+    &["scale"],
+    &["deploy", "replicas"],
+];
+
+/// One field's text as written in its file.
+#[derive(Clone, Debug)]
+struct FieldText {
+    span: Span,
+    /// For messages: a scalar's value (without YAML quotes), a collection's text as written.
+    written: String,
+    /// The text a fix replaces, at [`Node::edit_span`], without its quotes.
+    edit: String,
+}
+
+impl FieldText {
+    fn of(node: &Node, sources: &SourceMap) -> FieldText {
+        FieldText {
+            span: node.span.clone(),
+            written: node
+                .as_str()
+                .unwrap_or_else(|| sources.text(&node.span))
+                .to_string(),
+            edit: sources
+                .text(node.edit_span())
+                .trim_matches(['"', '\''])
+                .to_string(),
+        }
+    }
 }
 
 /// A byte value as written, and what Compose reads from it.
@@ -20,6 +64,10 @@ pub struct Service {
 pub struct SizeField<'a> {
     pub node: &'a Node,
     pub bytes: Result<u64, SizeError>,
+    /// The value as written, for messages: see [`Service::written`].
+    pub written: &'a str,
+    /// The text a fix replaces: see [`Service::edit_text`].
+    pub edit_text: &'a str,
 }
 
 impl SizeField<'_> {
@@ -48,6 +96,10 @@ impl SizeField<'_> {
 pub struct CountField<'a> {
     pub node: &'a Node,
     pub value: Result<u64, String>,
+    /// The value as written, for messages: see [`Service::written`].
+    pub written: &'a str,
+    /// The text a fix replaces: see [`Service::edit_text`].
+    pub edit_text: &'a str,
 }
 
 /// The memory fields of a service, where they are written.
@@ -151,6 +203,47 @@ pub struct Volume<'a> {
 }
 
 impl Service {
+    /// A service as defined under `services:`, its command words and field texts read now so
+    /// that the rules read only the model.
+    pub fn new(name: String, key: Node, node: Node, sources: &SourceMap) -> Service {
+        let command = node.get("command");
+        let field_texts = WRITTEN_FIELDS
+            .iter()
+            .filter_map(|path| node.get_path(path))
+            .map(|field| FieldText::of(field, sources))
+            .collect();
+        Service {
+            command: command.and_then(|c| command::args(c, sources)),
+            entrypoint: node
+                .get("entrypoint")
+                .and_then(|e| command::args(e, sources)),
+            command_read_whole: command
+                .and_then(Node::as_scalar)
+                .is_some_and(|s| command::splits_whole(&s.text)),
+            field_texts,
+            name,
+            key,
+            node,
+        }
+    }
+
+    /// A memory or count field's value for messages: a scalar's value without YAML quotes, a
+    /// collection's text as written.
+    pub fn written<'a>(&'a self, field: &'a Node) -> &'a str {
+        self.field_text(field)
+            .map_or_else(|| field.as_str().unwrap_or_default(), |t| &t.written)
+    }
+
+    /// The text of a memory or count field that a fix replaces: at [`Node::edit_span`] (the
+    /// `.env` line or the default inside `${...}` when interpolated), without quotes.
+    pub fn edit_text(&self, field: &Node) -> &str {
+        self.field_text(field).map_or("", |t| &t.edit)
+    }
+
+    fn field_text(&self, field: &Node) -> Option<&FieldText> {
+        self.field_texts.iter().find(|t| t.span == field.span)
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.node.get(key)
     }
@@ -193,21 +286,21 @@ impl Service {
             .filter(|n| !n.is_null());
         let reservations = resources.and_then(|r| r.get("reservations"));
         Memory {
-            mem_limit: size_field(self.get("mem_limit")),
-            mem_reservation: size_field(self.get("mem_reservation")),
+            mem_limit: self.size_field(self.get("mem_limit")),
+            mem_reservation: self.size_field(self.get("mem_reservation")),
             deploy_limits: limits,
-            deploy_limit: size_field(limits.and_then(|l| l.get("memory"))),
-            deploy_reservation: size_field(reservations.and_then(|r| r.get("memory"))),
-            memswap_limit: size_field(self.get("memswap_limit")),
+            deploy_limit: self.size_field(limits.and_then(|l| l.get("memory"))),
+            deploy_reservation: self.size_field(reservations.and_then(|r| r.get("memory"))),
+            memswap_limit: self.size_field(self.get("memswap_limit")),
         }
     }
 
     pub fn scale(&self) -> Option<CountField<'_>> {
-        count_field(self.get("scale"))
+        self.count_field(self.get("scale"))
     }
 
     pub fn deploy_replicas(&self) -> Option<CountField<'_>> {
-        count_field(self.node.get_path(&["deploy", "replicas"]))
+        self.count_field(self.node.get_path(&["deploy", "replicas"]))
     }
 
     /// How many containers of this service run: `scale`, else `deploy.replicas`, else 1
@@ -246,19 +339,26 @@ impl Service {
             .rfind(|var| var.name == name && var.value.is_some())
     }
 
-    pub fn command(&self, sources: &SourceMap) -> Option<Vec<Arg>> {
-        command::args(self.get("command")?, sources)
+    /// The `command:` as the argument vector the container runs ([`command::args`]).
+    pub fn command(&self) -> Option<&[Arg]> {
+        self.command.as_deref()
     }
 
-    pub fn entrypoint(&self, sources: &SourceMap) -> Option<Vec<Arg>> {
-        command::args(self.get("entrypoint")?, sources)
+    pub fn entrypoint(&self) -> Option<&[Arg]> {
+        self.entrypoint.as_deref()
+    }
+
+    /// Whether Compose reads all of a string `command:`: it stops at the first unquoted shell
+    /// operator, so words appended after one are never seen.
+    pub fn command_is_read_whole(&self) -> bool {
+        self.command_read_whole
     }
 
     /// What the container runs as written in the file: the entrypoint's words, then the
     /// command's (an image's own entrypoint is not known).
-    pub fn argv(&self, sources: &SourceMap) -> Vec<Arg> {
-        let mut argv = self.entrypoint(sources).unwrap_or_default();
-        argv.extend(self.command(sources).unwrap_or_default());
+    pub fn argv(&self) -> Vec<Arg> {
+        let mut argv = self.entrypoint().unwrap_or_default().to_vec();
+        argv.extend_from_slice(self.command().unwrap_or_default());
         argv
     }
 
@@ -351,21 +451,40 @@ pub fn volume(item: &Node) -> Option<Volume<'_>> {
     }
 }
 
-/// Read a Compose byte value: a YAML integer is bytes, a string follows docker/go-units.
-fn size_field(node: Option<&Node>) -> Option<SizeField<'_>> {
-    let node = node.filter(|n| !n.is_null())?;
+impl Service {
+    /// Read a Compose byte value: a YAML integer is bytes, a string follows docker/go-units.
+    fn size_field<'a>(&'a self, node: Option<&'a Node>) -> Option<SizeField<'a>> {
+        let node = node.filter(|n| !n.is_null())?;
+        Some(SizeField {
+            node,
+            bytes: size_bytes(node),
+            written: self.written(node),
+            edit_text: self.edit_text(node),
+        })
+    }
+
+    fn count_field<'a>(&'a self, node: Option<&'a Node>) -> Option<CountField<'a>> {
+        let node = node?;
+        Some(CountField {
+            node,
+            value: count(node),
+            written: self.written(node),
+            edit_text: self.edit_text(node),
+        })
+    }
+}
+
+/// A Compose byte value: a YAML integer is bytes, a string follows docker/go-units.
+fn size_bytes(node: &Node) -> Result<u64, SizeError> {
     if let Some(substitution) = node.substitution().filter(|s| !s.unset.is_empty()) {
         let message = format!(
             "`{}` depends on `{}`, which is not set",
             substitution.written,
             substitution.unset.join("`, `")
         );
-        return Some(SizeField {
-            node,
-            bytes: Err(SizeError { message }),
-        });
+        return Err(SizeError { message });
     }
-    let bytes = match node.resolve() {
+    match node.resolve() {
         Some(Resolved::Int(i)) => u64::try_from(i).map_err(|_| SizeError {
             message: format!("`{i}` is negative: a memory size must be zero or more"),
         }),
@@ -381,14 +500,12 @@ fn size_field(node: Option<&Node>) -> Option<SizeField<'_>> {
                 node.kind_name()
             ),
         }),
-    };
-    Some(SizeField { node, bytes })
+    }
 }
 
 /// Read a count as Compose v2.40 does: a YAML integer, a float with no fraction, or a string
 /// that Go's `strconv.Atoi` takes (interpolated values included), from 0 to the largest Go `int`.
-fn count_field(node: Option<&Node>) -> Option<CountField<'_>> {
-    let node = node?;
+fn count(node: &Node) -> Result<u64, String> {
     let written = match node.substitution() {
         Some(substitution) => format!("the value of `{}`", substitution.written),
         None => format!("`{}`", node.as_str().unwrap_or_default()),
@@ -401,7 +518,7 @@ fn count_field(node: Option<&Node>) -> Option<CountField<'_>> {
             i64::MAX
         )),
     };
-    let value = match node.resolve() {
+    match node.resolve() {
         _ if node.is_unknown() => Err(format!(
             "{written} depends on a variable that is not set, which Compose refuses"
         )),
@@ -417,8 +534,7 @@ fn count_field(node: Option<&Node>) -> Option<CountField<'_>> {
             None => Err(format!("{written} is not a whole number")),
         },
         _ => Err(format!("{} is not a count", node.kind_name())),
-    };
-    Some(CountField { node, value })
+    }
 }
 
 /// Go's `strconv.Atoi`: an optional sign and ASCII digits, nothing else (no spaces, no `_`).

@@ -110,11 +110,11 @@ pub struct Workload {
 
 /// Read a service's workload.
 pub fn workload(service: &Service, sources: &SourceMap) -> Workload {
-    let command = service.command(sources).unwrap_or_default();
-    let argv = service.argv(sources);
+    let command = service.command().unwrap_or_default();
+    let argv = service.argv();
     Workload {
         web: web_workers(service, &argv, sources),
-        celery: celery_worker(service, &argv, &command, sources),
+        celery: celery_worker(service, &argv, command, sources),
         jvm_heap: jvm_heap(service, &argv, sources),
         node_heap: node_heap(service, &argv, sources),
     }
@@ -342,11 +342,7 @@ mod tests {
         let root = crate::yaml::parse(id, &text).unwrap().remove(0);
         let node = root.get_path(&["services", "s"]).unwrap().clone();
         let key = node.clone();
-        let service = Service {
-            name: "s".into(),
-            key,
-            node,
-        };
+        let service = Service::new("s".into(), key, node, &sources);
         let workload = workload(&service, &sources);
         (sources, workload)
     }

@@ -56,7 +56,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     "{children} Celery children at `--max-memory-per-child={per_child_kib}` (KiB, {} each) plus the parent process come to {}, not below the container limit {}: the kernel kills the worker before Celery recycles a child",
                     units::human_bytes(per_child_kib * KIB),
                     units::human_bytes(total),
-                    size(super::written(cx, limit_field.node), limit)
+                    size(limit_field.written, limit)
                 ),
             )
             .with_node_label(

@@ -61,7 +61,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let edit = service
                 .get("command")
                 .filter(|_| celery.in_command)
-                .and_then(|command| fix::append_args(cx.sources, command, &[option.as_str()]));
+                .and_then(|command| {
+                    let read_whole = service.command_is_read_whole();
+                    fix::append_args(cx.sources, command, read_whole, &[option.as_str()])
+                });
             if let Some(edit) = edit {
                 // Unsafe: it changes how many tasks run at once.
                 diagnostic = diagnostic.with_fix(fix::single(

@@ -68,7 +68,7 @@ fn memory_conflict(
     let legacy = legacy.as_ref()?;
     let legacy_bytes = *legacy.bytes.as_ref().ok().filter(|b| **b > 0)?;
     let block = block?;
-    let legacy_text = size(super::written(cx, legacy.node), legacy_bytes);
+    let legacy_text = size(legacy.written, legacy_bytes);
     let Some(deploy) = deploy else {
         return Some(
             RULE.on(
@@ -76,7 +76,7 @@ fn memory_conflict(
                 format!("conflicts with `{block_name}`, which has no `memory`"),
                 format!(
                     "`{legacy_name}: {}` is set beside a `{block_name}` block without `memory`: Compose v2 refuses the file (it compares {legacy_text} with 0) and Compose v1 drops the limit",
-                    super::written(cx, legacy.node),
+                    legacy.written,
                 ),
             )
             .with_node_label(block, format!("`{block_name}` without `memory`"))
@@ -87,7 +87,7 @@ fn memory_conflict(
     if deploy_bytes == legacy_bytes {
         return None;
     }
-    let deploy_text = size(super::written(cx, deploy.node), deploy_bytes);
+    let deploy_text = size(deploy.written, deploy_bytes);
     let diagnostic = RULE
         .on(
             deploy.node,
@@ -100,9 +100,9 @@ fn memory_conflict(
         .with_help(HELP);
     // Unsafe: which value was meant is a decision; the smaller one is the one that fits.
     let (larger, smaller) = if legacy_bytes > deploy_bytes {
-        (legacy.node, deploy_bytes)
+        (legacy, deploy_bytes)
     } else {
-        (deploy.node, legacy_bytes)
+        (deploy, legacy_bytes)
     };
     Some(match align(cx, larger, smaller) {
         Some(fix) => diagnostic.with_fix(fix),
@@ -111,11 +111,9 @@ fn memory_conflict(
 }
 
 /// The fix that writes `bytes` in place of a size, in that size's style.
-fn align(cx: &Context, node: &Node, bytes: u64) -> Option<Fix> {
-    let span = node.edit_span();
-    let written = cx.sources.text(span).trim_matches(['"', '\'']);
-    let value = units::compose_size_like(bytes, written);
-    let edit = fix::replace_value(cx.sources, span, written, &value)?;
+fn align(cx: &Context, field: &SizeField, bytes: u64) -> Option<Fix> {
+    let value = units::compose_size_like(bytes, field.edit_text);
+    let edit = fix::replace_value(cx.sources, field.node.edit_span(), field.edit_text, &value)?;
     Some(fix::single(
         format!("use the smaller value, {value}, in both places"),
         Applicability::Unsafe,
@@ -137,16 +135,18 @@ fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Op
             format!("{b} replicas here"),
             format!(
                 "`scale: {}` and `deploy.replicas: {}` disagree: Compose v2 refuses the file (\"can't set distinct values\")",
-                super::written(cx, scale.node),
-                super::written(cx, replicas.node)
+                scale.written, replicas.written
             ),
         )
         .with_node_label(scale.node, format!("{a} here"))
         .with_help("keep only `deploy.replicas`; `scale` is its older spelling");
     let (larger, smaller) = if a > b { (scale, b) } else { (replicas, a) };
-    let span = larger.node.edit_span();
-    let written = cx.sources.text(span).trim_matches(['"', '\'']);
-    let edit = fix::replace_value(cx.sources, span, written, &smaller.to_string());
+    let edit = fix::replace_value(
+        cx.sources,
+        larger.node.edit_span(),
+        larger.edit_text,
+        &smaller.to_string(),
+    );
     Some(match edit {
         Some(edit) => diagnostic.with_fix(fix::single(
             format!("use the smaller count, {smaller}, in both places"),

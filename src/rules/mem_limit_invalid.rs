@@ -31,7 +31,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(field) = field.as_ref().filter(|f| !f.is_unknown()) else {
                 continue; // `variable-unset` reports it
             };
-            let value = super::written(cx, field.node);
+            let value = field.written;
             let problem = match (&field.bytes, field.node.resolve()) {
                 (_, Some(Resolved::Int(_) | Resolved::Float(_))) if string_only => Some((
                     "must be a string".to_string(),
@@ -86,7 +86,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .with_help(help);
             // A byte count written as a YAML integer means the same as a string.
             if let (true, Some(Resolved::Int(_))) = (string_only, field.node.resolve()) {
-                let written = cx.sources.text(&field.node.span);
+                // A YAML integer is a plain scalar: its text before interpolation is as written.
+                let written = super::written_form(field.node);
                 let quoted = format!("\"{written}\"");
                 if let Some(edit) =
                     fix::replace_value(cx.sources, &field.node.span, written, &quoted)

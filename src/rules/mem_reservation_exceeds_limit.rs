@@ -21,8 +21,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if reservation <= limit {
             continue;
         }
-        let limit_text = size(super::written(cx, limit_field.node), limit);
-        let reservation_text = size(super::written(cx, reservation_field.node), reservation);
+        let limit_text = size(limit_field.written, limit);
+        let reservation_text = size(reservation_field.written, reservation);
         out.push(
             RULE.on(
                 reservation_field.node,

@@ -20,7 +20,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if memory.swap_is_unlimited() || swap.is_unknown() {
             continue;
         }
-        let value = super::written(cx, swap.node);
+        let value = swap.written;
         let diagnostic = match (&swap.bytes, memory.limit()) {
             (Err(error), _) => RULE
                 .on_invalid(cx, swap.node, "invalid memory value", match super::hidden_value(cx, swap.node) {
@@ -43,7 +43,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 )
                 .with_help("set `mem_limit` (or `deploy.resources.limits.memory`) too; `memswap_limit` is memory plus swap"),
             (Ok(bytes), Some((limit, field))) if *bytes < limit => {
-                let limit_text = size(super::written(cx, field.node), limit);
+                let limit_text = size(field.written, limit);
                 RULE.on(
                     swap.node,
                     format!("below the limit of {}", units::human_bytes(limit)),

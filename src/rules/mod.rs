@@ -1,6 +1,7 @@
 //! The rules: one file each, registered in [`RULES`]. A rule reads the project model and reports
 //! diagnostics; it never parses text or prints.
 
+use crate::compose::interpolated::HiddenWord;
 use crate::compose::redis::Directive;
 use crate::compose::workload::Heap;
 use crate::compose::{Project, ProjectService};
@@ -158,11 +159,6 @@ fn exact_size(written: &str, bytes: u64) -> String {
     )
 }
 
-/// A scalar's value for messages (without YAML quotes); a collection's text as written.
-fn written<'a>(cx: &'a Context, node: &'a Node) -> &'a str {
-    node.as_str().unwrap_or_else(|| cx.sources.text(&node.span))
-}
-
 /// [`crate::hidden::value`]: how to name a value that must not be shown, if it must not.
 fn hidden_value(cx: &Context, node: &Node) -> Option<String> {
     crate::hidden::value(cx.sources, node)
@@ -177,77 +173,26 @@ fn at_written(mut diagnostic: Diagnostic, node: &Node) -> Diagnostic {
     diagnostic
 }
 
-/// [`hidden_value`] for a word read from a command line or a config file (a Redis directive, a
-/// PostgreSQL setting): hidden unless its text is written at `span` as it is, outside any
-/// variable's value. With the span of the value that uses the variables, the `${...}` in the
-/// compose file.
-fn hidden_word(cx: &Context, span: &Span, value: &str) -> Option<(String, Span)> {
-    let mut variables = Vec::new();
-    let mut holder = None;
-    collect_variables(&cx.project.root, span, &mut variables, &mut holder);
-    let written = cx.sources.text(span);
-    let literal = written.trim_matches(['"', '\'']) == value;
-    let in_variable = variables
-        .iter()
-        .any(|(_, set)| set.as_ref().is_some_and(|s| s.contains(span)));
-    (!literal || in_variable).then(|| {
-        (
-            crate::hidden::describe(cx.sources, &variables, value.chars().count()),
-            holder.unwrap_or_else(|| span.clone()),
-        )
-    })
-}
-
 /// A finding on a word of a command line or a config file, its message made from how to name
-/// the value when it must not be shown ([`hidden_word`]). A hidden value is reported at the
-/// `${...}` that uses it, as [`at_written`] does; a suppression on the `.env` line still applies.
+/// the value when it must not be shown (`hidden`, recorded at load). A hidden value is reported
+/// at the `${...}` that uses it, as [`at_written`] does; a suppression on the `.env` line still
+/// applies.
 fn on_word(
     rule: &Rule,
     cx: &Context,
-    span: &Span,
-    value: &str,
+    (span, value, hidden): (&Span, &str, Option<&HiddenWord>),
     label: &str,
     message: impl FnOnce(Option<&str>) -> String,
 ) -> Diagnostic {
-    match hidden_word(cx, span, value) {
-        Some((hidden, at)) => {
-            let mut diagnostic = rule.at(at, label, message(Some(&hidden)));
+    match hidden {
+        Some(hidden) => {
+            let described =
+                crate::hidden::describe(cx.sources, &hidden.variables, value.chars().count());
+            let mut diagnostic = rule.at(hidden.at.clone(), label, message(Some(&described)));
             diagnostic.uses.push(span.clone());
             diagnostic
         }
         None => rule.at(span.clone(), label, message(None)),
-    }
-}
-
-/// The variables of the values that hold `span` or whose `.env` text holds it, and the first
-/// such value.
-fn collect_variables(
-    node: &Node,
-    span: &Span,
-    out: &mut Vec<(String, Option<Span>)>,
-    holder: &mut Option<Span>,
-) {
-    let contains = |outer: &Span| outer.contains(span);
-    match &node.value {
-        crate::yaml::Value::Scalar(_) => {
-            if let Some(substitution) = node.substitution() {
-                let holds = contains(&node.span)
-                    || substitution
-                        .variables
-                        .iter()
-                        .any(|(_, s)| s.as_ref().is_some_and(contains));
-                if holds {
-                    out.extend(substitution.variables.iter().cloned());
-                    holder.get_or_insert_with(|| node.span.clone());
-                }
-            }
-        }
-        crate::yaml::Value::Seq(items) => items
-            .iter()
-            .for_each(|n| collect_variables(n, span, out, holder)),
-        crate::yaml::Value::Map(entries) => entries
-            .iter()
-            .for_each(|e| collect_variables(&e.value, span, out, holder)),
     }
 }
 
@@ -269,6 +214,8 @@ struct RedisSizing<'a> {
     directive: &'a Directive,
     limit: u64,
     limit_node: &'a Node,
+    /// The limit as written, for messages.
+    limit_written: &'a str,
 }
 
 fn redis_sizings<'a>(cx: &'a Context) -> impl Iterator<Item = RedisSizing<'a>> {
@@ -276,16 +223,17 @@ fn redis_sizings<'a>(cx: &'a Context) -> impl Iterator<Item = RedisSizing<'a>> {
         let redis = service.redis.as_ref()?;
         let directive = redis.maxmemory.as_ref()?;
         let maxmemory = redis.maxmemory_bytes()?.ok()?;
-        let (limit, limit_node) = service
+        let (limit, limit_node, limit_written) = service
             .memory()
             .limit()
-            .map(|(bytes, field)| (bytes, field.node))?;
+            .map(|(bytes, field)| (bytes, field.node, field.written))?;
         Some(RedisSizing {
             service,
             maxmemory,
             directive,
             limit,
             limit_node,
+            limit_written,
         })
     })
 }
@@ -362,7 +310,7 @@ fn check_heap(
             .variable
             .map_or_else(String::new, |v| format!(" (in `{v}`)"));
         let option = format!("{}{}", heap.option, heap.size.text);
-        let limit_text = size(written(cx, limit_field.node), limit);
+        let limit_text = size(limit_field.written, limit);
         let mut diagnostic = rule.at(
             heap.size.span.clone(),
             format!("heap {}", units::human_bytes(heap.bytes)),

@@ -41,7 +41,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             written(&worst.work_mem, "4MB"),
             written(&worst.autovacuum_max_workers, "3"),
             written(&worst.autovacuum_work_mem, "64MB"),
-            size(super::written(cx, limit_field.node), limit)
+            size(limit_field.written, limit)
         );
         // The value to change: the per-connection memory first, as the documentation advises.
         let primary = [

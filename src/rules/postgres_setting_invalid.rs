@@ -34,8 +34,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let mut diagnostic = super::on_word(
                 &RULE,
                 cx,
-                &setting.span,
-                &setting.value,
+                (&setting.span, &setting.value, setting.hidden.as_ref()),
                 "PostgreSQL refuses this value",
                 |hidden| match hidden {
                     Some(hidden) => format!(

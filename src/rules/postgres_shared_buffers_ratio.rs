@@ -25,7 +25,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let Some((limit, limit_field)) = memory.limit() else {
             continue;
         };
-        let limit_text = size(super::written(cx, limit_field.node), limit);
+        let limit_text = size(limit_field.written, limit);
         let suggestion = units::postgres_size(limit / 4);
         let diagnostic = match postgres.get("shared_buffers") {
             Some(setting) => {

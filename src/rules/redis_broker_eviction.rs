@@ -1,8 +1,6 @@
-use crate::compose::command::Arg;
-use crate::compose::{ProjectService, Service};
+use crate::compose::broker::BrokerLink;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::fix;
-use crate::source::Span;
 
 use super::{Context, Rule};
 
@@ -26,15 +24,21 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let uses: Vec<(String, Span)> = cx
-            .running()
-            .filter(|s| s.name != redis_service.name)
-            .flat_map(|client| broker_uses(cx, client, redis_service))
+        let uses: Vec<&BrokerLink> = cx
+            .project
+            .broker_links
+            .iter()
+            .filter(|link| link.broker == redis_service.name)
+            .filter(|link| {
+                cx.project
+                    .service(&link.client)
+                    .is_some_and(|client| cx.settings.runs(client))
+            })
             .collect();
         if uses.is_empty() {
             continue;
         }
-        let mut clients: Vec<&str> = uses.iter().map(|(c, _)| c.as_str()).collect();
+        let mut clients: Vec<&str> = uses.iter().map(|link| link.client.as_str()).collect();
         clients.dedup();
         let mut diagnostic = RULE
             .at(
@@ -49,9 +53,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_service(&redis_service.name)
             .with_help("use `--maxmemory-policy noeviction`: a full broker then refuses new tasks with an error instead of losing queued ones (Sidekiq and BullMQ require it); keep a cache in a separate Redis");
-        for (client, span) in &uses {
-            diagnostic =
-                diagnostic.with_label(span.clone(), format!("`{client}` uses it as a broker"));
+        for link in &uses {
+            diagnostic = diagnostic.with_label(
+                link.span.clone(),
+                format!("`{}` uses it as a broker", link.client),
+            );
         }
         if let Some(edit) =
             fix::replace_value(cx.sources, &policy.span, &policy.value, "noeviction")
@@ -64,90 +70,5 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             ));
         }
         out.push(diagnostic);
-    }
-}
-
-/// Where `client` names `redis` as its task broker: a broker URL in its environment or on its
-/// command line (`celery --broker=redis://redis:6379/0`, `rq worker --url ...`), or a `REDIS_URL`
-/// given to a process that queues work through Redis (Sidekiq, RQ, Celery, BullMQ).
-fn broker_uses(cx: &Context, client: &ProjectService, redis: &Service) -> Vec<(String, Span)> {
-    let hosts = redis.hostnames();
-    let names_redis = |url: &str| redis_url_host(url).is_some_and(|h| hosts.contains(&h));
-    let command: Vec<Arg> = client
-        .entrypoint(cx.sources)
-        .into_iter()
-        .flatten()
-        .chain(client.command(cx.sources).into_iter().flatten())
-        .collect();
-    let runs_queue_worker = command.iter().any(|a| {
-        let word = a.text.rsplit('/').next().unwrap_or(&a.text);
-        matches!(
-            word,
-            "celery" | "rq" | "rqworker" | "sidekiq" | "bull" | "bullmq"
-        ) || a.text.contains("celery ")
-            || a.text.contains("sidekiq")
-            || a.text.contains("rq worker")
-    });
-    let mut uses = Vec::new();
-    for var in client.environment() {
-        let Some(value) = var.value.as_deref() else {
-            continue;
-        };
-        let name = var.name.to_ascii_uppercase();
-        let broker_name = name.contains("BROKER")
-            || name.contains("QUEUE")
-            || name.starts_with("RQ_")
-            || name.contains("SIDEKIQ")
-            || name.contains("BULL");
-        let generic_redis_url = name.ends_with("REDIS_URL") && runs_queue_worker;
-        let not_a_broker =
-            name.contains("RESULT") || name.contains("BACKEND") || name.contains("CACHE");
-        if (broker_name || generic_redis_url) && !not_a_broker && names_redis(value) {
-            uses.push((client.name.clone(), var.node.span.clone()));
-        }
-    }
-    for (i, arg) in command.iter().enumerate() {
-        let url = match arg.text.as_str() {
-            "-b" | "--broker" | "-u" | "--url" => command.get(i + 1),
-            text if text.starts_with("--broker=") || text.starts_with("--url=") => Some(arg),
-            _ => None,
-        };
-        if let Some(url) = url {
-            let value = url
-                .text
-                .split_once('=')
-                .filter(|_| url.text.starts_with("--"))
-                .map_or(url.text.as_str(), |(_, v)| v);
-            if names_redis(value) {
-                uses.push((client.name.clone(), url.span.clone()));
-            }
-        }
-    }
-    uses
-}
-
-/// The host of a `redis://[user:password@]host[:port][/db]` URL.
-fn redis_url_host(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("redis://")
-        .or_else(|| url.strip_prefix("rediss://"))
-        .or_else(|| url.strip_prefix("redis+socket://"))?;
-    let authority = rest.split(['/', '?']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = host_port.split(':').next()?;
-    (!host.is_empty()).then_some(host)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redis_url_host;
-
-    #[test]
-    fn redis_url_hosts() {
-        assert_eq!(redis_url_host("redis://redis:6379/0"), Some("redis"));
-        assert_eq!(redis_url_host("redis://:secret@queue:6380"), Some("queue"));
-        assert_eq!(redis_url_host("rediss://user:p@cache/1"), Some("cache"));
-        assert_eq!(redis_url_host("amqp://guest@rabbit//"), None);
-        assert_eq!(redis_url_host("redis://"), None);
     }
 }

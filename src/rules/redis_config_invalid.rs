@@ -32,8 +32,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 super::on_word(
                     &RULE,
                     cx,
-                    &directive.span,
-                    &directive.value,
+                    (&directive.span, &directive.value, directive.hidden.as_ref()),
                     "Redis refuses this value",
                     |hidden| match hidden {
                         Some(hidden) => format!(
@@ -59,8 +58,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     super::on_word(
                         &RULE,
                         cx,
-                        &policy.span,
-                        &policy.value,
+                        (&policy.span, &policy.value, policy.hidden.as_ref()),
                         "unknown policy",
                         |hidden| match hidden {
                             Some(hidden) => format!(

@@ -25,7 +25,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 format!(
                     "Redis maxmemory {} is not below the container limit {}: the kernel kills Redis before it ever evicts or refuses a write{}",
                     exact_size(&redis.directive.value, redis.maxmemory),
-                    exact_size(super::written(cx, redis.limit_node), redis.limit),
+                    exact_size(redis.limit_written, redis.limit),
                     super::redis_unit_note(&redis.directive.value)
                 ),
             )

@@ -28,7 +28,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 format!(
                     "Redis maxmemory {} is {percent:.0}% of the container limit {}, above the {:.0}% share that leaves room for the fork of a background save or AOF rewrite, replication buffers and fragmentation{}",
                     exact_size(&redis.directive.value, redis.maxmemory),
-                    exact_size(super::written(cx, redis.limit_node), redis.limit),
+                    exact_size(redis.limit_written, redis.limit),
                     share * 100.0,
                     super::redis_unit_note(&redis.directive.value)
                 ),

@@ -1,4 +1,3 @@
-use crate::compose::redis;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::fix;
 use crate::units;
@@ -60,9 +59,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             (Some(directive), _) => {
                 fix::replace_value(cx.sources, &directive.span, &directive.value, &suggestion)
             }
-            (None, Some(command)) if redis::command_starts_server(service, cx.sources) => {
-                fix::append_args(cx.sources, command, &maxmemory)
-            }
+            (None, Some(command)) if redis.command_starts_server => fix::append_args(
+                cx.sources,
+                command,
+                service.command_is_read_whole(),
+                &maxmemory,
+            ),
             (None, None) if service.get("entrypoint").is_none() => {
                 // Only the plain images, whose default command is just the server.
                 let server = match service.image_name() {

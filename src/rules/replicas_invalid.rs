@@ -14,10 +14,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     // Every service, not just those that run: Compose reads the whole file.
     for service in &cx.project.services {
         let fields = [
-            ("scale", service.scale()),
-            ("deploy.replicas", service.deploy_replicas()),
+            ("scale", "scale", service.scale()),
+            ("deploy.replicas", "replicas", service.deploy_replicas()),
         ];
-        for (name, field) in fields {
+        for (name, key, field) in fields {
             let Some(field) = field.filter(|f| !f.node.is_unknown()) else {
                 continue; // `variable-unset` reports it
             };
@@ -34,8 +34,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_help(format!(
-                    "write a whole number of containers, 0 or more, e.g. `{}: 2`",
-                    name.rsplit('.').next().unwrap_or(name)
+                    "write a whole number of containers, 0 or more, e.g. `{key}: 2`"
                 ));
             out.push(diagnostic.with_service(&service.name));
         }
