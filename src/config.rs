@@ -21,7 +21,7 @@ use crate::yaml::{Entry, Node, Scalar, Style, Value};
 pub const FILE_NAME: &str = "orion-lint.toml";
 
 /// The keys of `orion-lint.toml` (and of the `x-orion-lint` block).
-pub const KEYS: [&str; 7] = [
+pub const KEYS: [&str; 8] = [
     "plan",
     "os-reserve",
     "redis-headroom",
@@ -29,6 +29,7 @@ pub const KEYS: [&str; 7] = [
     "severity",
     "select",
     "ignore",
+    "alert-rules",
 ];
 
 /// A loaded `orion-lint.toml`.

@@ -15,6 +15,7 @@
 //! command line on top.
 
 pub mod access;
+pub mod alerts;
 mod atomic;
 pub mod budget;
 pub mod cli;

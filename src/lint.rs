@@ -108,7 +108,7 @@ pub fn load_project(
     sources: &mut SourceMap,
 ) -> Result<LoadedProject, LoadError> {
     let first_new = sources.len();
-    let project = compose::load(files, options, sources)?;
+    let mut project = compose::load(files, options, sources)?;
     let mut files_read: Vec<FileId> = project.files.clone();
     files_read.extend(&project.imported);
     files_read.extend(sources.ids().skip(first_new));
@@ -117,6 +117,13 @@ pub fn load_project(
     let config = config::find(&project.dir, &project.boundary)
         .map(|path| config::load(&path, &project.boundary, sources))
         .transpose()?;
+    files_read.extend(crate::alerts::configured(
+        &mut project,
+        config.as_ref(),
+        sources,
+    )?);
+    files_read.sort();
+    files_read.dedup();
     let settings = Settings::resolve_with(overrides, &project, config.as_ref(), sources)?;
     Ok(LoadedProject {
         project,

@@ -347,6 +347,12 @@ pub fn fixes(rescale: &Rescale, project: &Project, sources: &SourceMap) -> Vec<F
             edits.extend(fix::replace_value(sources, span, &written, &text));
         }
         edits.extend(dependent_edits(row.service, row.before, after, sources));
+        edits.extend(crate::alerts::follow_limit(
+            &project.alerts,
+            &row.service.name,
+            row.before,
+            after,
+        ));
         if !edits.is_empty() {
             fixes.push(Fix {
                 title: format!(

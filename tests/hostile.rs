@@ -1819,3 +1819,140 @@ fn model_many_brokers_and_long_commands_are_read_within_bounds() {
     assert_eq!(evictions, brokers, "{}", run.stderr);
     assert!(run.code.is_some_and(|c| c != 2), "{run:#?}");
 }
+
+// ---- Prometheus rule files (issue 11): huge, deep, not YAML, outside the repository ----
+
+/// A repository `repo/` beside a directory `outside/` holding a secret rule file; in the
+/// repository a Prometheus service loads `prometheus/rules/*.yml` and `extra` (a `rule_files:`
+/// entry), the API service has a 512m limit, and `rules` is `prometheus/rules/memory.yml`.
+fn alerts_project(rules: &[u8], extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    fs::create_dir_all(repo.join("prometheus/rules")).unwrap();
+    fs::create_dir_all(dir.path().join("outside")).unwrap();
+    fs::write(
+        dir.path().join("outside/secret.yml"),
+        "groups:\n  - name: s\n    rules:\n      - alert: TOPSECRET\n        expr: container_memory_rss{container=\"api\"} > 9e9\n",
+    )
+    .unwrap();
+    fs::write(
+        repo.join("compose.yaml"),
+        "services:
+  prometheus:
+    image: prom/prometheus:v2.53.0
+    volumes:
+      - ./prometheus:/etc/prometheus:ro
+    mem_limit: 256m
+  api:
+    image: ghcr.io/orion/api:1.4
+    mem_limit: 512m
+",
+    )
+    .unwrap();
+    fs::write(
+        repo.join("prometheus/prometheus.yml"),
+        format!("rule_files:\n  - rules/*.yml\n{extra}"),
+    )
+    .unwrap();
+    fs::write(repo.join("prometheus/rules/memory.yml"), rules).unwrap();
+    dir
+}
+
+/// Lint the repository of [`alerts_project`] within the bounds; nothing may be written.
+fn alerts_run(dir: &tempfile::TempDir, args: &[&str]) -> common::Bounded {
+    let before = snapshot(dir.path());
+    let run = common::run_bounded(&dir.path().join("repo"), args);
+    run.assert_bounded();
+    assert!(before == snapshot(dir.path()), "the run wrote files");
+    assert!(!output(&run).contains("TOPSECRET"), "{run:#?}");
+    run
+}
+
+fn alert_rules(count: usize, expr: &str) -> String {
+    let mut text = String::from("groups:\n  - name: memory\n    rules:\n");
+    for i in 0..count {
+        let _ = write!(text, "      - alert: A{i}\n        expr: {expr}\n");
+    }
+    text
+}
+
+#[test]
+fn alerts_a_huge_rule_file_is_refused_and_a_large_one_answers_in_time() {
+    let expr = r#"container_memory_usage_bytes{name="repo-api-1"} > 600 * 1024 * 1024"#;
+    let huge = alert_rules(60_000, expr);
+    assert!(huge.len() > 4 * 1024 * 1024);
+    let dir = alerts_project(huge.as_bytes(), "");
+    let run = alerts_run(&dir, &["."]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stderr.contains("memory.yml"), "{}", run.stderr);
+    assert!(run.stderr.contains("larger than"), "{}", run.stderr);
+
+    let large = alert_rules(300, expr);
+    let dir = alerts_project(large.as_bytes(), "");
+    let run = alerts_run(&dir, &["--format", "json", "."]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let found = run.stdout.matches("alert-threshold-unreachable").count();
+    assert_eq!(found, 300, "{}", &run.stdout[..run.stdout.len().min(2000)]);
+}
+
+#[test]
+fn alerts_deep_yaml_and_deep_promql_neither_crash_nor_hang() {
+    let deep_yaml = format!("groups: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let dir = alerts_project(deep_yaml.as_bytes(), "");
+    assert_refused(&alerts_run(&dir, &["."]), "memory.yml", "fix its YAML");
+
+    let deep_expr = format!(
+        "{}container_memory_rss{{container=\"api\"}}{} > 9e9",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let dir = alerts_project(alert_rules(1, &format!("'{deep_expr}'")).as_bytes(), "");
+    let run = alerts_run(&dir, &["."]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}
+
+#[test]
+fn alerts_rule_files_that_are_not_yaml_are_refused_with_their_position() {
+    let dir = alerts_project(b"groups:\n  - name: x\n    rules: [unclosed\n", "");
+    assert_refused(&alerts_run(&dir, &["."]), "memory.yml", "fix its YAML");
+    let dir = alerts_project(b"\xff\xfe\x00binary", "");
+    let run = alerts_run(&dir, &["."]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stderr.contains("memory.yml") && run.stderr.contains("not UTF-8"));
+    let dir = alerts_project(b"- just\n- a list\n", "");
+    assert_refused(&alerts_run(&dir, &["."]), "memory.yml", "groups:");
+}
+
+#[test]
+fn alerts_rule_files_outside_the_repository_are_not_read() {
+    // Through `../` in `rule_files:` (a container path outside every mount), through a link,
+    // and through `alert-rules`.
+    let dir = alerts_project(b"groups: []\n", "  - ../../outside/secret.yml\n");
+    let run = alerts_run(&dir, &["--format", "json", "."]);
+    assert!(
+        !run.stdout.contains("alert-threshold-unreachable"),
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+
+    let dir = alerts_project(b"groups: []\n", "");
+    let link = dir.path().join("repo/prometheus/rules/linked.yml");
+    std::os::unix::fs::symlink(dir.path().join("outside/secret.yml"), &link).unwrap();
+    let run = alerts_run(&dir, &["."]);
+    assert!(run.stdout.contains("file-not-read"), "{run:#?}");
+    assert!(run.stdout.contains("linked.yml"), "{run:#?}");
+
+    let dir = alerts_project(b"groups: []\n", "");
+    fs::write(
+        dir.path().join("repo/orion-lint.toml"),
+        "alert-rules = [\"../outside/*.yml\"]\n",
+    )
+    .unwrap();
+    let run = alerts_run(&dir, &["."]);
+    assert!(run.stdout.contains("file-not-read"), "{run:#?}");
+    assert!(
+        !run.stdout.contains("alert-threshold-unreachable"),
+        "{run:#?}"
+    );
+}

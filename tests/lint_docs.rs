@@ -1,5 +1,6 @@
 //! The rule documentation is executed: every `yaml bad` example in `lints/<rule>.md` must make
 //! that rule fire, every `yaml good` example must lint clean, and rules and docs match one to one.
+//! A doc's `yaml file PATH` blocks are written beside the compose file of each of its examples.
 
 use std::path::Path;
 
@@ -31,11 +32,33 @@ fn code_blocks(markdown: &str) -> Vec<(String, String, usize)> {
     blocks
 }
 
-/// The rules that fire on a compose file.
-fn lint_example(yaml: &str) -> Vec<(String, String)> {
+/// The files a doc's examples have beside their compose file: its `yaml file PATH` blocks.
+fn example_files(blocks: &[(String, String, usize)]) -> Vec<(String, String)> {
+    blocks
+        .iter()
+        .filter_map(|(info, body, _)| {
+            let path = info.strip_prefix("yaml file ")?;
+            Some((path.to_string(), body.clone()))
+        })
+        .collect()
+}
+
+/// A directory with the compose file of an example and the files beside it.
+fn example_dir(yaml: &str, files: &[(String, String)]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
+    for (path, body) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(path, body).expect("write a file of the example");
+    }
     let file = dir.path().join("compose.yaml");
     std::fs::write(&file, yaml).expect("write example");
+    (dir, file)
+}
+
+/// The rules that fire on a compose file.
+fn lint_example(yaml: &str, files: &[(String, String)]) -> Vec<(String, String)> {
+    let (_dir, file) = example_dir(yaml, files);
     let report = lint::lint(
         &Target::Files(vec![file]),
         &LoadOptions::default(),
@@ -109,6 +132,7 @@ fn docs_state_the_rule_name_and_severity() {
 fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
     for rule in RULES {
         let blocks = code_blocks(rule.doc);
+        let files = example_files(&blocks);
         let bad: Vec<_> = blocks
             .iter()
             .filter(|(info, _, _)| info == "yaml bad")
@@ -120,7 +144,7 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
         assert!(!bad.is_empty(), "{}: no `yaml bad` example", rule.name);
         assert!(!good.is_empty(), "{}: no `yaml good` example", rule.name);
         for (_, yaml, line) in bad {
-            let found = lint_example(yaml);
+            let found = lint_example(yaml, &files);
             assert!(
                 found.iter().any(|(r, _)| r == rule.name),
                 "lints/{}.md:{line}: the bad example does not fire the rule; it gives {found:?}",
@@ -128,7 +152,7 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
             );
         }
         for (_, yaml, line) in good {
-            let found = lint_example(yaml);
+            let found = lint_example(yaml, &files);
             assert!(
                 found.is_empty(),
                 "lints/{}.md:{line}: the good example is not clean: {found:?}",
@@ -139,10 +163,8 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
 }
 
 /// The text `--fix` (or `--fix --unsafe-fixes`) makes of a compose file.
-fn fix_example(yaml: &str, applicability: Applicability) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("compose.yaml");
-    std::fs::write(&file, yaml).expect("write example");
+fn fix_example(yaml: &str, files: &[(String, String)], applicability: Applicability) -> String {
+    let (_dir, file) = example_dir(yaml, files);
     let outcome = fix::fix_project(
         std::slice::from_ref(&file),
         &LoadOptions::default(),
@@ -163,6 +185,7 @@ fn fixed_examples_are_what_the_fixes_produce() {
     let mut checked = 0;
     for rule in RULES {
         let blocks = code_blocks(rule.doc);
+        let files = example_files(&blocks);
         for pair in blocks.windows(2) {
             let [(bad_info, bad, _), (fixed_info, fixed, line)] = pair else {
                 unreachable!("windows of two")
@@ -177,14 +200,16 @@ fn fixed_examples_are_what_the_fixes_produce() {
                 "lints/{}.md:{line}: a fixed block follows a bad one",
                 rule.name
             );
-            let actual = fix_example(bad, applicability);
+            let actual = fix_example(bad, &files, applicability);
             assert_eq!(
                 &actual, fixed,
                 "lints/{}.md:{line}: the fix gives another text",
                 rule.name
             );
             assert!(
-                !lint_example(&actual).iter().any(|(r, _)| r == rule.name),
+                !lint_example(&actual, &files)
+                    .iter()
+                    .any(|(r, _)| r == rule.name),
                 "lints/{}.md:{line}: the fixed example still fires the rule",
                 rule.name
             );

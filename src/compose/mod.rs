@@ -52,6 +52,8 @@ pub struct Project {
     /// The outline of each compose file read, from its one parse: where its suppression
     /// comments can be and what they cover.
     pub outlines: HashMap<FileId, crate::yaml::Outline>,
+    /// The memory thresholds of the Prometheus alert rules that watch its services.
+    pub alerts: Vec<crate::alerts::Threshold>,
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
@@ -170,7 +172,8 @@ pub fn load(
             workload: workload::workload(&service, sources),
             service,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let alerts = crate::alerts::mounted(&loaded.root, &dir, &services, &mut mounts, sources)?;
     let not_read = mounts.not_read;
     interpolated::mark_hidden_words(&loaded.root, sources, &mut services);
     let compose_profiles = loaded
@@ -194,6 +197,7 @@ pub fn load(
         not_read,
         broker_links: broker::links(&services),
         outlines: loaded.outlines,
+        alerts,
         services,
     })
 }

@@ -26,7 +26,7 @@ pub struct Mounts<'a> {
 /// The host path mounted at `container_path` through a bind mount in `volumes:`, if any: either
 /// the file itself (`./redis.conf:/etc/redis.conf`) or a directory containing it
 /// (`./redis:/usr/local/etc/redis`); with the mount's span.
-fn host_path<'s>(
+pub(crate) fn host_path<'s>(
     service: &'s Service,
     container_path: &str,
     mounts: &Mounts,

@@ -13,6 +13,7 @@ use crate::source::{SourceMap, Span};
 use crate::units;
 use crate::yaml::Node;
 
+mod alert_threshold_unreachable;
 mod celery_child_memory_exceeds_limit;
 mod celery_concurrency_implicit;
 mod file_not_read;
@@ -97,6 +98,7 @@ impl std::fmt::Debug for Rule {
 
 /// Every rule, sorted by name.
 pub static RULES: &[&Rule] = &[
+    &alert_threshold_unreachable::RULE,
     &celery_child_memory_exceeds_limit::RULE,
     &celery_concurrency_implicit::RULE,
     &file_not_read::RULE,
