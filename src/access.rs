@@ -170,7 +170,29 @@ fn absolute(path: &Path) -> PathBuf {
     let joined = std::env::current_dir()
         .map(|cwd| cwd.join(path))
         .unwrap_or_else(|_| path.to_path_buf());
-    crate::compose::mounts::normalize(&joined)
+    normalize(&joined)
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system, so that paths read the way users
+/// wrote them and the same file is not loaded twice.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 #[cfg(test)]

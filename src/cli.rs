@@ -18,7 +18,7 @@ use crate::render::{
 };
 use crate::settings::{Origin, Overrides};
 use crate::source::SourceMap;
-use crate::{plans, rules};
+use crate::{plans, registry};
 
 /// Lint Docker Compose files for memory limits, Redis maxmemory and the RAM budget of a server plan.
 #[derive(Debug, Parser)]
@@ -792,7 +792,7 @@ fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
 fn list_rules(format: TableFormat) -> io::Result<Status> {
     let mut stdout = io::stdout().lock();
     if format == TableFormat::Json {
-        let rules: Vec<_> = rules::RULES
+        let rules: Vec<_> = registry::RULES
             .iter()
             .map(|r| {
                 serde_json::json!({
@@ -804,8 +804,12 @@ fn list_rules(format: TableFormat) -> io::Result<Status> {
             .collect();
         writeln!(stdout, "{}", serde_json::to_string_pretty(&rules)?)?;
     } else {
-        let width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
-        for rule in rules::RULES {
+        let width = registry::RULES
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0);
+        for rule in registry::RULES {
             writeln!(
                 stdout,
                 "{:width$}  {:7}  {}",
@@ -819,7 +823,7 @@ fn list_rules(format: TableFormat) -> io::Result<Status> {
 }
 
 fn explain(name: &str) -> io::Result<Status> {
-    match rules::find(name) {
+    match registry::find(name) {
         Some(rule) => {
             write!(io::stdout().lock(), "{}", rule.doc)?;
             Ok(Status::Clean)

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::access::Boundary;
 use crate::compose::{self, LoadError, LoadOptions, Project};
 use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -185,7 +186,7 @@ fn check(
         sources,
     };
     let mut diagnostics = rules::check(&cx);
-    crate::fix::withhold_outside(&mut diagnostics, &loaded.project.boundary, sources);
+    withhold_outside(&mut diagnostics, &loaded.project.boundary, sources);
     loaded.settings.rules.apply_to(&mut diagnostics);
     suppressions.filter(
         &loaded.project,
@@ -194,6 +195,28 @@ fn check(
         &mut diagnostics,
     );
     diagnostics
+}
+
+/// Take away the fixes that would write outside the repository, saying so in the finding.
+fn withhold_outside(diagnostics: &mut [Diagnostic], boundary: &Boundary, sources: &SourceMap) {
+    for diagnostic in diagnostics {
+        let Some(fix) = &diagnostic.fix else {
+            continue;
+        };
+        let Some(path) = crate::edit::file_outside(fix, boundary, sources) else {
+            continue;
+        };
+        let why = format!(
+            "no fix: `{}` is outside the repository `{}`, and orion-lint writes only inside it",
+            crate::source::display_path(&path),
+            boundary.root().display()
+        );
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}; {why}"),
+            None => why,
+        });
+        diagnostic.fix = None;
+    }
 }
 
 /// Lint every project of a target.

@@ -47,7 +47,7 @@ fn the_schema_has_the_keys_rules_levels_and_plans_of_the_parser() {
         orion_lint::config::KEYS.map(String::from).into()
     );
     assert_eq!(schema["additionalProperties"], false);
-    let rules: BTreeSet<String> = orion_lint::rules::RULES
+    let rules: BTreeSet<String> = orion_lint::registry::RULES
         .iter()
         .map(|r| r.name.to_string())
         .collect();

@@ -7,7 +7,7 @@ use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
 use orion_lint::fix;
 use orion_lint::lint::{self, Target};
-use orion_lint::rules::RULES;
+use orion_lint::registry::RULES;
 use orion_lint::settings::Overrides;
 
 /// The fenced code blocks of a Markdown document, with their info string and first line number.

@@ -1,17 +1,15 @@
 use crate::compose::service::{CountField, SizeField};
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::edit;
 use crate::units;
 use crate::yaml::Node;
 
-use super::{Context, Rule, size};
+use super::{Check, Context, size};
+use crate::registry::MEM_LIMIT_CONFLICT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "mem-limit-conflict",
-    severity: Severity::Error,
-    summary: "`mem_limit` and `deploy.resources.limits.memory` (or `scale` and `deploy.replicas`) disagree",
-    doc: include_str!("../../lints/mem-limit-conflict.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 const HELP: &str = "keep one of the two: `deploy.resources.limits.memory` is the Compose Specification's place for it, and it is honoured by Compose v1, v2 and Swarm";
@@ -115,8 +113,8 @@ fn align(cx: &Context, node: &Node, bytes: u64) -> Option<Fix> {
     let span = node.edit_span();
     let written = cx.sources.text(span).trim_matches(['"', '\'']);
     let value = units::compose_size_like(bytes, written);
-    let edit = fix::replace_value(cx.sources, span, written, &value)?;
-    Some(fix::single(
+    let edit = edit::replace_value(cx.sources, span, written, &value)?;
+    Some(edit::single(
         format!("use the smaller value, {value}, in both places"),
         Applicability::Unsafe,
         edit,
@@ -146,9 +144,9 @@ fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Op
     let (larger, smaller) = if a > b { (scale, b) } else { (replicas, a) };
     let span = larger.node.edit_span();
     let written = cx.sources.text(span).trim_matches(['"', '\'']);
-    let edit = fix::replace_value(cx.sources, span, written, &smaller.to_string());
+    let edit = edit::replace_value(cx.sources, span, written, &smaller.to_string());
     Some(match edit {
-        Some(edit) => diagnostic.with_fix(fix::single(
+        Some(edit) => diagnostic.with_fix(edit::single(
             format!("use the smaller count, {smaller}, in both places"),
             Applicability::Unsafe,
             edit,
