@@ -22,6 +22,7 @@ pub mod compose;
 pub mod config;
 pub mod diagnostic;
 mod edit;
+pub mod engine;
 pub mod fix;
 mod hidden;
 pub mod lint;

@@ -1,6 +1,6 @@
-//! Linting a set of paths from start to end: find the projects, load each, resolve its settings
-//! (with its `orion-lint.toml`), run the rules, apply the rule settings and the suppression
-//! comments. The CLI and the tests both start here.
+//! The steps of linting: find the projects, load each, resolve its settings (with its
+//! `orion-lint.toml`), run the rules, apply the rule settings and the suppression comments.
+//! [`crate::engine`] runs them over every project of a target.
 
 use std::path::PathBuf;
 
@@ -172,14 +172,19 @@ pub fn check_project(
     sources: &SourceMap,
     options: &LoadOptions,
 ) -> Vec<Diagnostic> {
-    check(loaded, sources, &mut Suppressions::new(&options.env_files))
+    let mut diagnostics = findings(loaded, sources);
+    Suppressions::new(&options.env_files).filter(
+        &loaded.project,
+        &loaded.files_read,
+        sources,
+        &mut diagnostics,
+    );
+    diagnostics
 }
 
-fn check(
-    loaded: &LoadedProject,
-    sources: &SourceMap,
-    suppressions: &mut Suppressions,
-) -> Vec<Diagnostic> {
+/// What the rules of a project find, with the rule settings applied, before suppression
+/// comments: the part of checking that needs nothing from the other projects of a run.
+pub(crate) fn findings(loaded: &LoadedProject, sources: &SourceMap) -> Vec<Diagnostic> {
     let cx = Context {
         project: &loaded.project,
         settings: &loaded.settings,
@@ -188,12 +193,6 @@ fn check(
     let mut diagnostics = rules::check(&cx);
     withhold_outside(&mut diagnostics, &loaded.project.boundary, sources);
     loaded.settings.rules.apply_to(&mut diagnostics);
-    suppressions.filter(
-        &loaded.project,
-        &loaded.files_read,
-        sources,
-        &mut diagnostics,
-    );
     diagnostics
 }
 
@@ -217,42 +216,4 @@ fn withhold_outside(diagnostics: &mut [Diagnostic], boundary: &Boundary, sources
         });
         diagnostic.fix = None;
     }
-}
-
-/// Lint every project of a target.
-pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Report {
-    let mut report = Report::default();
-    let (projects, errors) = load_all(target, options, overrides, &mut report.sources);
-    report.errors = errors;
-    let mut suppressions = Suppressions::new(&options.env_files);
-    let mut found: Vec<Vec<Diagnostic>> = Vec::new();
-    for loaded in &projects {
-        found.push(check(loaded, &report.sources, &mut suppressions));
-    }
-    // Whether a suppression is used is known once every project that reads its file is linted;
-    // its findings go with the first of them.
-    let mut reported: Vec<FileId> = Vec::new();
-    for (loaded, mut diagnostics) in projects.iter().zip(found) {
-        for &file in &loaded.files_read {
-            if !reported.contains(&file) {
-                reported.push(file);
-                diagnostics.extend(suppressions.findings(
-                    file,
-                    &loaded.project,
-                    &loaded.settings.rules,
-                    &report.sources,
-                ));
-            }
-        }
-        diagnostics.sort_by(|a, b| {
-            (a.primary.span.file, a.primary.span.range.start, a.rule).cmp(&(
-                b.primary.span.file,
-                b.primary.span.range.start,
-                b.rule,
-            ))
-        });
-        report.diagnostics.extend(diagnostics);
-    }
-    report.projects = projects.len();
-    report
 }

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
+use orion_lint::engine;
 use orion_lint::fix;
-use orion_lint::lint::{self, Target};
+use orion_lint::lint::Target;
 use orion_lint::registry::RULES;
 use orion_lint::settings::Overrides;
 
@@ -36,7 +37,7 @@ fn lint_example(yaml: &str) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("compose.yaml");
     std::fs::write(&file, yaml).expect("write example");
-    let report = lint::lint(
+    let report = engine::lint(
         &Target::Files(vec![file]),
         &LoadOptions::default(),
         &Overrides::default(),

@@ -144,7 +144,8 @@ pub fn load(
     options: &LoadOptions,
     sources: &mut SourceMap,
 ) -> Result<Project, LoadError> {
-    let boundary = Boundary::of_project(&files[0], &options.allow_outside);
+    let boundary =
+        Boundary::of_project(&files[0], &options.allow_outside).reading_through(&options.read);
     let loaded = load::Loader::new(sources, options, boundary).load(files)?;
     let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
     let services = services(&loaded.root)?;

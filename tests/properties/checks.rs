@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use orion_lint::compose::{self, LoadError, LoadOptions};
 use orion_lint::diagnostic::{Applicability, Fix};
+use orion_lint::engine;
 use orion_lint::fix;
 use orion_lint::lint::{self, Report, Target};
 use orion_lint::render::{self, Concise, Github, Human, Json, Rdjson, Rdjsonl, Renderer, Sarif};
@@ -179,7 +180,7 @@ pub fn check_load(scratch: &Scratch, input: &[u8]) {
 /// every finding points into a file of the project.
 pub fn check_lint(scratch: &Scratch, input: &[u8]) {
     let main = scratch.write(input);
-    let report = lint::lint(
+    let report = engine::lint(
         &Target::Files(vec![main]),
         &LoadOptions::default(),
         &Overrides::default(),
