@@ -139,3 +139,89 @@ fn engine_reads_each_file_from_disk_once_per_run() {
         );
     }
 }
+
+/// A tree of `count` projects, `p00` to `p..`, where project `i` has `i % 7 + 1` services without
+/// a memory limit (so the threads get unequal work).
+fn project_tree(count: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..count {
+        let project = dir.path().join(format!("p{i:02}"));
+        fs::create_dir(&project).unwrap();
+        let services: String = (0..i % 7 + 1)
+            .map(|s| format!("  s{s}:\n    image: redis:7\n"))
+            .collect();
+        fs::write(
+            project.join("compose.yaml"),
+            format!("services:\n{services}"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn engine_many_projects_are_reported_in_path_order_every_run() {
+    let dir = project_tree(40);
+    let run = || {
+        let output = common::orion()
+            .args(["--format", "json", "--select", "mem-limit-missing", "."])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = run();
+    let report: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["service"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = (0..40)
+        .flat_map(|i| {
+            (0..i % 7 + 1).map(move |s| (format!("p{i:02}/compose.yaml"), format!("s{s}")))
+        })
+        .collect();
+    assert_eq!(found, expected);
+    for _ in 0..3 {
+        assert_eq!(run(), first, "the same output every run");
+    }
+}
+
+#[test]
+#[ignore = "needs strace"]
+fn engine_many_projects_are_linted_on_every_core() {
+    let Some(strace) = common::require_strace() else {
+        return;
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = project_tree(40);
+    let log = dir.path().join("strace.log");
+    let status = std::process::Command::new(strace)
+        .args(["-f", "-qq", "-e", "trace=clone,clone3", "-o"])
+        .arg(&log)
+        .arg(assert_cmd::cargo::cargo_bin("orion-lint"))
+        .arg(".")
+        .current_dir(dir.path())
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let threads = fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("CLONE_THREAD"))
+        .count();
+    assert!(
+        threads + 1 >= cores.min(40),
+        "{threads} threads besides the main one on {cores} cores"
+    );
+}
