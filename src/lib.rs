@@ -5,9 +5,10 @@
 //! become a Compose project model ([`compose`]: interpolation, merges, `extends`, `include`,
 //! each service's memory, Redis and PostgreSQL settings); rules ([`rules`], one file each,
 //! documented in `lints/`, their names and severities in [`registry`]) turn the model into [`diagnostic::Diagnostic`]s, which a renderer
-//! ([`render`]) prints. [`lint`] drives one run: it finds the projects, resolves their
+//! ([`render`]) prints. [`lint`] holds the steps: it finds the projects, resolves their
 //! [`settings`] (command line, `x-orion-lint`, [`config`] file), runs the rules and applies
-//! [`selection`] and [`suppress`]ion comments.
+//! [`selection`] and [`suppress`]ion comments; [`engine`] runs a whole command (lint, fix,
+//! budget) over every project and returns its report.
 //!
 //! Around that core: [`units`] reads sizes with each program's grammar, [`plans`] is the server
 //! catalog, [`budget`] adds up limits against a plan, [`fix`] applies the fixes that diagnostics
