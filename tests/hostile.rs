@@ -1804,21 +1804,21 @@ fn projects_including(count: usize, common: &str) -> tempfile::TempDir {
     dir
 }
 
-/// A large file: about 100 kB of comments before one service.
+/// A large file: about 50 kB of comments before one service.
 fn large_common_file() -> String {
-    let mut text = "# padding line of a large shared compose file\n".repeat(2_000);
+    let mut text = "# padding line of a large shared compose file\n".repeat(1_000);
     text.push_str("services:\n  shared:\n    image: postgres:16\n    mem_limit: 256m\n");
     text
 }
 
 #[test]
 fn engine_many_projects_fixing_with_one_shared_large_file_stay_bounded() {
-    let dir = projects_including(10, &large_common_file());
+    let dir = projects_including(6, &large_common_file());
     let run = common::run_bounded(dir.path(), &["--fix", "--format", "concise", "."]);
     run.assert_bounded();
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(
-        run.stdout.contains("common.yaml:2004:"),
+        run.stdout.contains("common.yaml:1004:"),
         "the shared file is linted: {run:#?}"
     );
 }
@@ -1827,14 +1827,14 @@ fn engine_many_projects_fixing_with_one_shared_large_file_stay_bounded() {
 fn engine_many_projects_including_one_broken_file_name_it_and_write_nothing() {
     let mut broken = large_common_file();
     broken.push_str("  bad: [\n");
-    let dir = projects_including(10, &broken);
+    let dir = projects_including(6, &broken);
     let before = snapshot(dir.path());
     let run = common::run_bounded(dir.path(), &["--fix", "--format", "concise", "."]);
     run.assert_bounded();
     assert_eq!(run.code, Some(2), "{run:#?}");
     let message = common::one_line(&run.stderr);
     assert!(
-        message.contains("common.yaml:2006:"),
+        message.contains("common.yaml:1006:"),
         "the file and line of the error: {message}"
     );
     assert_eq!(snapshot(dir.path()), before, "nothing written");

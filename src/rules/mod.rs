@@ -1,4 +1,4 @@
-//! The rules: one file each, its check registered in [`CHECKS`] and its metadata in
+//! The rules: one file each, its check registered in `CHECKS` and its metadata in
 //! [`crate::registry`]. A rule reads the project model and reports
 //! diagnostics; it never parses text or prints.
 
