@@ -268,6 +268,8 @@ pub fn check_fix(scratch: &Scratch, input: &[u8]) {
         );
         fs::write(canonical, &change.fixed).expect("write a fixed file");
     }
+    // A new run: the options of the last one keep the texts it read.
+    let options = LoadOptions::default();
     let mut sources = SourceMap::default();
     let loaded = match lint::load_project(files, &options, &overrides, &mut sources) {
         Ok(loaded) => loaded,
