@@ -8,10 +8,12 @@
 //! only what the command line names may be read (`--allow-outside PATH`, `--env-file FILE`),
 //! never written; nothing under `/proc`, `/sys` or `/dev` is read at all.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Kernel file systems: their files report size 0 and hold the process's environment and memory.
 const SYSTEM_DIRS: [&str; 3] = ["/proc", "/sys", "/dev"];
@@ -23,6 +25,49 @@ pub struct Boundary {
     root: PathBuf,
     /// `--allow-outside` paths, canonical: readable, never written.
     allowed: Vec<PathBuf>,
+    /// The files this run has read already.
+    read: ReadCache,
+}
+
+/// The bytes of each file a run has read, by canonical path, so that a run reads a file from
+/// the disk once: a fix pass, the lint after `--fix` and another project that reads the same
+/// file take it from here, after the same checks as a first read. Shared by the clones of one
+/// run's [`crate::compose::LoadOptions`] and safe to use from several threads.
+#[derive(Clone, Default)]
+pub struct ReadCache(Arc<Mutex<HashMap<PathBuf, Arc<[u8]>>>>);
+
+impl ReadCache {
+    fn get(&self, canonical: &Path) -> Option<Arc<[u8]>> {
+        let files = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        files.get(canonical).cloned()
+    }
+
+    fn insert(&self, canonical: PathBuf, bytes: &[u8]) {
+        let mut files = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        files.insert(canonical, bytes.into());
+    }
+
+    /// Record the text this run wrote to a file (its canonical path), which later reads see.
+    pub fn wrote(&self, canonical: &Path, bytes: &[u8]) {
+        self.insert(canonical.to_path_buf(), bytes);
+    }
+}
+
+/// A cache changes where the bytes come from, never what may be read.
+impl PartialEq for ReadCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ReadCache {}
+
+/// The files' contents stay out of debug output: they may hold secrets.
+impl std::fmt::Debug for ReadCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let files = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        write!(f, "ReadCache({} files)", files.len())
+    }
 }
 
 /// Whether a file was named on the command line, which may name a file outside the repository.
@@ -62,7 +107,19 @@ impl Boundary {
             .iter()
             .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| absolute(p)))
             .collect();
-        Boundary { root, allowed }
+        Boundary {
+            root,
+            allowed,
+            read: ReadCache::default(),
+        }
+    }
+
+    /// The same boundary, reading through the run's cache of files read.
+    pub fn reading_through(self, read: &ReadCache) -> Boundary {
+        Boundary {
+            read: read.clone(),
+            ..self
+        }
     }
 
     /// The repository root.
@@ -116,10 +173,16 @@ impl Boundary {
         }
         // The checked file, not whatever a link swapped in names since the check.
         let canonical = std::fs::canonicalize(path).map_err(ReadFailure::Io)?;
+        if let Some(bytes) = self.read.get(&canonical) {
+            if bytes.len() as u64 > cap {
+                return Err(ReadFailure::TooLarge(cap));
+            }
+            return Ok(bytes.to_vec());
+        }
         let file = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(canonical)
+            .open(&canonical)
             .map_err(ReadFailure::Io)?;
         let file_type = file.metadata().map_err(ReadFailure::Io)?.file_type();
         if let Some(kind) = special_kind(&file_type) {
@@ -127,7 +190,9 @@ impl Boundary {
                 "it is {kind}, not a regular file"
             )));
         }
-        read_capped(file, cap)
+        let bytes = read_capped(file, cap)?;
+        self.read.insert(canonical, &bytes);
+        Ok(bytes)
     }
 
     /// Whether orion-lint may write `path`: it resolves to a file inside the repository.
@@ -170,7 +235,29 @@ fn absolute(path: &Path) -> PathBuf {
     let joined = std::env::current_dir()
         .map(|cwd| cwd.join(path))
         .unwrap_or_else(|_| path.to_path_buf());
-    crate::compose::mounts::normalize(&joined)
+    normalize(&joined)
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system, so that paths read the way users
+/// wrote them and the same file is not loaded twice.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -12,13 +12,14 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Severity};
-use crate::lint::{self, Report, Target};
+use crate::engine::{self, FixMode};
+use crate::lint::{Report, Target};
 use crate::render::{
     self, Concise, Github, Gitlab, Human, Json, Junit, Rdjson, Rdjsonl, Renderer, Sarif,
 };
-use crate::settings::{Origin, Overrides};
+use crate::settings::Overrides;
 use crate::source::SourceMap;
-use crate::{plans, rules};
+use crate::{plans, registry};
 
 /// Lint Docker Compose files for memory limits, Redis maxmemory and the RAM budget of a server plan.
 #[derive(Debug, Parser)]
@@ -120,6 +121,7 @@ impl ProjectArgs {
             environment: std::env::vars().collect(),
             env_files: self.env_files.clone(),
             allow_outside: self.allow_outside.clone(),
+            ..LoadOptions::default()
         }
     }
 
@@ -572,24 +574,34 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
         eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");
     }
     if args.fix || args.diff {
-        let run = fix(args, &target, &options, &overrides);
-        if args.diff {
-            let errors: Vec<LoadError> = run.load_errors.into_iter().chain(run.errors).collect();
-            print_errors(&errors, &SourceMap::default(), human)?;
+        let applicability = if args.unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        let mode = if args.diff {
+            FixMode::Diff
+        } else {
+            FixMode::Write
+        };
+        let run = engine::fix(&target, &options, &overrides, applicability, mode);
+        let mut stderr = io::stderr().lock();
+        for note in &run.notes {
+            write!(stderr, "{}", render::note(note))?;
+        }
+        drop(stderr);
+        let Some(report) = run.lint else {
+            print_errors(&run.errors, &SourceMap::default(), human)?;
             write!(io::stdout().lock(), "{}", run.diff)?;
-            return Ok(match (errors.is_empty(), run.diff.is_empty()) {
+            return Ok(match (run.errors.is_empty(), run.diff.is_empty()) {
                 (false, _) => Status::Failure,
                 (true, false) => Status::Findings,
                 (true, true) => Status::Clean,
             });
-        }
-        // The lint after fixing reads the files again and reports their load errors itself.
-        let mut report = lint::lint(&target, &options, &overrides);
-        report.fixed = run.fixed;
-        report.errors.extend(run.errors);
+        };
         return show(args, &report, human);
     }
-    let report = lint::lint(&target, &options, &overrides);
+    let report = engine::lint(&target, &options, &overrides);
     show(args, &report, human)
 }
 
@@ -674,75 +686,6 @@ fn render(
     }
 }
 
-/// What fixing the projects of a target did.
-struct FixRun {
-    /// How many fixes were applied.
-    fixed: usize,
-    /// Projects whose fixes could not be made or written.
-    errors: Vec<LoadError>,
-    /// Projects that could not be read.
-    load_errors: Vec<LoadError>,
-    /// With `--diff`: the fixes as a unified diff.
-    diff: String,
-}
-
-/// Fix every project of the target: write the fixes (`--fix`) or collect their diff (`--diff`).
-fn fix(args: &CheckArgs, target: &Target, options: &LoadOptions, overrides: &Overrides) -> FixRun {
-    let applicability = if args.unsafe_fixes {
-        Applicability::Unsafe
-    } else {
-        Applicability::Safe
-    };
-    let mut sources = SourceMap::default();
-    let (projects, load_errors) = lint::load_all(target, options, overrides, &mut sources);
-    let load_errors = load_errors
-        .into_iter()
-        .map(|e| e.detached(&sources))
-        .collect();
-    let (mut fixed, mut diff, mut errors) = (0, String::new(), Vec::new());
-    for loaded in &projects {
-        if loaded
-            .settings
-            .plan
-            .as_ref()
-            .is_some_and(|p| p.origin == Origin::CommandLine)
-            && loaded.settings.current_plan.is_none()
-        {
-            eprintln!(
-                "note: {}: to rescale the limits to the new plan, say which plan they are sized for now with `x-orion-lint: {{plan: cax11}}` or `--from-plan cax11`",
-                sources.get(loaded.project.main_file()).display_path()
-            );
-        }
-        let files: Vec<PathBuf> = loaded
-            .project
-            .files
-            .iter()
-            .map(|id| sources.get(*id).path.clone())
-            .collect();
-        let outcome = crate::fix::fix_project(
-            &files,
-            options,
-            overrides,
-            applicability,
-            Some(&crate::rescale::requested_fixes),
-        );
-        match outcome {
-            Ok(outcome) if args.diff => diff.push_str(&crate::fix::diff(&outcome)),
-            Ok(outcome) => match crate::fix::write(&outcome) {
-                Ok(()) => fixed += outcome.applied,
-                Err(error) => errors.push(error),
-            },
-            Err(error) => errors.push(error),
-        }
-    }
-    FixRun {
-        fixed,
-        errors,
-        load_errors,
-        diff,
-    }
-}
-
 fn status(report: &Report, controls: &Controls) -> Status {
     let threshold = controls.severity_threshold.severity();
     if !report.errors.is_empty() {
@@ -764,25 +707,22 @@ fn print_errors(errors: &[LoadError], sources: &SourceMap, human: &Human) -> io:
 }
 
 fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
-    let mut sources = SourceMap::default();
-    let (loaded, errors) = lint::load_all(
+    let report = engine::budget(
         &args.project.target(&args.paths),
         &args.project.load_options(),
         &args.overrides(),
-        &mut sources,
     );
-    let budgets: Vec<_> = loaded
-        .iter()
-        .map(|p| (crate::budget::Budget::new(&p.project, &p.settings), p))
-        .collect();
-    print_errors(&errors, &sources, human)?;
+    print_errors(&report.errors, &report.sources, human)?;
+    let budgets = report.budgets();
     let mut stdout = io::stdout().lock();
     match args.format {
-        TableFormat::Human => write!(stdout, "{}", render::budget_text(&budgets, &sources))?,
-        TableFormat::Json => writeln!(stdout, "{}", render::budget_json(&budgets, &sources))?,
+        TableFormat::Human => write!(stdout, "{}", render::budget_text(&budgets, &report.sources))?,
+        TableFormat::Json => {
+            writeln!(stdout, "{}", render::budget_json(&budgets, &report.sources))?
+        }
     }
     stdout.flush()?;
-    Ok(if errors.is_empty() {
+    Ok(if report.errors.is_empty() {
         Status::Clean
     } else {
         Status::Failure
@@ -791,35 +731,15 @@ fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
 
 fn list_rules(format: TableFormat) -> io::Result<Status> {
     let mut stdout = io::stdout().lock();
-    if format == TableFormat::Json {
-        let rules: Vec<_> = rules::RULES
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "name": r.name,
-                    "severity": r.severity.as_str(),
-                    "summary": r.summary,
-                })
-            })
-            .collect();
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&rules)?)?;
-    } else {
-        let width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
-        for rule in rules::RULES {
-            writeln!(
-                stdout,
-                "{:width$}  {:7}  {}",
-                rule.name,
-                rule.severity.as_str(),
-                rule.summary
-            )?;
-        }
+    match format {
+        TableFormat::Human => write!(stdout, "{}", render::rules_text(registry::RULES))?,
+        TableFormat::Json => writeln!(stdout, "{}", render::rules_json(registry::RULES))?,
     }
     Ok(Status::Clean)
 }
 
 fn explain(name: &str) -> io::Result<Status> {
-    match rules::find(name) {
+    match registry::find(name) {
         Some(rule) => {
             write!(io::stdout().lock(), "{}", rule.doc)?;
             Ok(Status::Clean)
@@ -834,39 +754,9 @@ fn explain(name: &str) -> io::Result<Status> {
 
 fn list_plans(format: TableFormat) -> io::Result<Status> {
     let mut stdout = io::stdout().lock();
-    if format == TableFormat::Json {
-        let list: Vec<_> = plans::PLANS
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "name": p.name,
-                    "family": p.family,
-                    "vcpus": p.vcpus,
-                    "ram_bytes": p.ram_bytes(),
-                    "disk_gb": p.disk_gb,
-                    "verified": p.verified,
-                })
-            })
-            .collect();
-        writeln!(stdout, "{}", serde_json::to_string_pretty(&list)?)?;
-    } else {
-        writeln!(stdout, "plan    vCPU  RAM      disk     family")?;
-        for p in plans::PLANS {
-            writeln!(
-                stdout,
-                "{:<6}  {:>4}  {:>3} GiB  {:>4} GB  {}{}",
-                p.name,
-                p.vcpus,
-                p.ram_gib,
-                p.disk_gb,
-                p.family,
-                if p.verified { "" } else { " (one source)" }
-            )?;
-        }
-        writeln!(
-            stdout,
-            "\nSource: third-party catalogs cross-checked in 2026-11; prices omitted."
-        )?;
+    match format {
+        TableFormat::Human => write!(stdout, "{}", render::plans_text(plans::PLANS))?,
+        TableFormat::Json => writeln!(stdout, "{}", render::plans_json(plans::PLANS))?,
     }
     Ok(Status::Clean)
 }

@@ -4,28 +4,31 @@
 //! Data flows one way: files ([`source`]) are parsed into spanned YAML trees ([`yaml`]), which
 //! become a Compose project model ([`compose`]: interpolation, merges, `extends`, `include`,
 //! each service's memory, Redis and PostgreSQL settings); rules ([`rules`], one file each,
-//! documented in `lints/`) turn the model into [`diagnostic::Diagnostic`]s, which a renderer
-//! ([`render`]) prints. [`lint`] drives one run: it finds the projects, resolves their
+//! documented in `lints/`, their names and severities in [`registry`]) turn the model into [`diagnostic::Diagnostic`]s, which a renderer
+//! ([`render`]) prints. [`lint`] holds the steps: it finds the projects, resolves their
 //! [`settings`] (command line, `x-orion-lint`, [`config`] file), runs the rules and applies
-//! [`selection`] and [`suppress`]ion comments.
+//! [`selection`] and [`suppress`]ion comments; [`engine`] runs a whole command (lint, fix,
+//! budget) over every project and returns its report.
 //!
 //! Around that core: [`units`] reads sizes with each program's grammar, [`plans`] is the server
 //! catalog, [`budget`] adds up limits against a plan, [`fix`] applies the fixes that diagnostics
-//! carry (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
+//! carry (built with the edit builders below the rules) (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
 //! command line on top.
 
 pub mod access;
-pub mod alerts;
 mod atomic;
 pub mod budget;
 pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod diagnostic;
+mod edit;
+pub mod engine;
 pub mod fix;
 mod hidden;
 pub mod lint;
 pub mod plans;
+pub mod registry;
 pub mod render;
 pub mod rescale;
 pub mod rules;

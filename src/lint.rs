@@ -1,9 +1,10 @@
-//! Linting a set of paths from start to end: find the projects, load each, resolve its settings
-//! (with its `orion-lint.toml`), run the rules, apply the rule settings and the suppression
-//! comments. The CLI and the tests both start here.
+//! The steps of linting: find the projects, load each, resolve its settings (with its
+//! `orion-lint.toml`), run the rules, apply the rule settings and the suppression comments.
+//! [`crate::engine`] runs them over every project of a target.
 
 use std::path::PathBuf;
 
+use crate::access::Boundary;
 use crate::compose::{self, LoadError, LoadOptions, Project};
 use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -117,7 +118,7 @@ pub fn load_project(
     let config = config::find(&project.dir, &project.boundary)
         .map(|path| config::load(&path, &project.boundary, sources))
         .transpose()?;
-    files_read.extend(crate::alerts::configured(
+    files_read.extend(crate::compose::alerts::configured(
         &mut project,
         config.as_ref(),
         sources,
@@ -178,23 +179,8 @@ pub fn check_project(
     sources: &SourceMap,
     options: &LoadOptions,
 ) -> Vec<Diagnostic> {
-    check(loaded, sources, &mut Suppressions::new(&options.env_files))
-}
-
-fn check(
-    loaded: &LoadedProject,
-    sources: &SourceMap,
-    suppressions: &mut Suppressions,
-) -> Vec<Diagnostic> {
-    let cx = Context {
-        project: &loaded.project,
-        settings: &loaded.settings,
-        sources,
-    };
-    let mut diagnostics = rules::check(&cx);
-    crate::fix::withhold_outside(&mut diagnostics, &loaded.project.boundary, sources);
-    loaded.settings.rules.apply_to(&mut diagnostics);
-    suppressions.filter(
+    let mut diagnostics = findings(loaded, sources);
+    Suppressions::new(&options.env_files).filter(
         &loaded.project,
         &loaded.files_read,
         sources,
@@ -203,40 +189,38 @@ fn check(
     diagnostics
 }
 
-/// Lint every project of a target.
-pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Report {
-    let mut report = Report::default();
-    let (projects, errors) = load_all(target, options, overrides, &mut report.sources);
-    report.errors = errors;
-    let mut suppressions = Suppressions::new(&options.env_files);
-    let mut found: Vec<Vec<Diagnostic>> = Vec::new();
-    for loaded in &projects {
-        found.push(check(loaded, &report.sources, &mut suppressions));
-    }
-    // Whether a suppression is used is known once every project that reads its file is linted;
-    // its findings go with the first of them.
-    let mut reported: Vec<FileId> = Vec::new();
-    for (loaded, mut diagnostics) in projects.iter().zip(found) {
-        for &file in &loaded.files_read {
-            if !reported.contains(&file) {
-                reported.push(file);
-                diagnostics.extend(suppressions.findings(
-                    file,
-                    &loaded.project,
-                    &loaded.settings.rules,
-                    &report.sources,
-                ));
-            }
-        }
-        diagnostics.sort_by(|a, b| {
-            (a.primary.span.file, a.primary.span.range.start, a.rule).cmp(&(
-                b.primary.span.file,
-                b.primary.span.range.start,
-                b.rule,
-            ))
+/// What the rules of a project find, with the rule settings applied, before suppression
+/// comments: the part of checking that needs nothing from the other projects of a run.
+pub(crate) fn findings(loaded: &LoadedProject, sources: &SourceMap) -> Vec<Diagnostic> {
+    let cx = Context {
+        project: &loaded.project,
+        settings: &loaded.settings,
+        sources,
+    };
+    let mut diagnostics = rules::check(&cx);
+    withhold_outside(&mut diagnostics, &loaded.project.boundary, sources);
+    loaded.settings.rules.apply_to(&mut diagnostics);
+    diagnostics
+}
+
+/// Take away the fixes that would write outside the repository, saying so in the finding.
+fn withhold_outside(diagnostics: &mut [Diagnostic], boundary: &Boundary, sources: &SourceMap) {
+    for diagnostic in diagnostics {
+        let Some(fix) = &diagnostic.fix else {
+            continue;
+        };
+        let Some(path) = crate::edit::file_outside(fix, boundary, sources) else {
+            continue;
+        };
+        let why = format!(
+            "no fix: `{}` is outside the repository `{}`, and orion-lint writes only inside it",
+            crate::source::display_path(&path),
+            boundary.root().display()
+        );
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}; {why}"),
+            None => why,
         });
-        report.diagnostics.extend(diagnostics);
+        diagnostic.fix = None;
     }
-    report.projects = projects.len();
-    report
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use crate::compose::{LoadError, Project, ProjectService};
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::fix;
+use crate::edit;
 use crate::lint::LoadedProject;
 use crate::plans::Plan;
 use crate::settings::{Origin, Settings};
@@ -344,10 +344,10 @@ pub fn fixes(rescale: &Rescale, project: &Project, sources: &SourceMap) -> Vec<F
             {
                 text = format!("\"{text}\"");
             }
-            edits.extend(fix::replace_value(sources, span, &written, &text));
+            edits.extend(edit::replace_value(sources, span, &written, &text));
         }
         edits.extend(dependent_edits(row.service, row.before, after, sources));
-        edits.extend(crate::alerts::follow_limit(
+        edits.extend(crate::compose::alerts::follow_limit(
             &project.alerts,
             &row.service.name,
             row.before,
@@ -367,7 +367,7 @@ pub fn fixes(rescale: &Rescale, project: &Project, sources: &SourceMap) -> Vec<F
         }
     }
     if let Some(edit) = record_plan(rescale.to, project, sources) {
-        fixes.push(fix::single(
+        fixes.push(edit::single(
             format!("record the plan {}", rescale.to.name),
             Applicability::Safe,
             edit,
@@ -387,7 +387,7 @@ fn record_plan(to: &Plan, project: &Project, sources: &SourceMap) -> Option<Edit
         } else {
             to.name.to_string()
         };
-        return fix::replace_value(sources, plan.edit_span(), written, &name);
+        return edit::replace_value(sources, plan.edit_span(), written, &name);
     }
     if project.root.get("x-orion-lint").is_some() {
         return None; // a block without `plan:`, possibly in flow style: left to the user
@@ -438,7 +438,7 @@ fn dependent_edits(
         if let (Some(directive), Some(Ok(bytes))) = (&redis.maxmemory, redis.maxmemory_bytes()) {
             if bytes > 0 {
                 let text = units::redis_size(scale(bytes));
-                edits.extend(fix::replace_value(
+                edits.extend(edit::replace_value(
                     sources,
                     &directive.span,
                     &directive.value,
@@ -455,7 +455,7 @@ fn dependent_edits(
             let base = units::postgres_memory_setting(name).unwrap_or(PgBaseUnit::Kilobytes);
             if let Ok(bytes) = units::postgres_bytes(&setting.value, base) {
                 let text = units::postgres_size(scale(bytes));
-                edits.extend(fix::replace_value(
+                edits.extend(edit::replace_value(
                     sources,
                     &setting.span,
                     &setting.value,

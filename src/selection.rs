@@ -10,7 +10,7 @@
 
 use crate::compose::LoadError;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::{self, RULES, Rule};
+use crate::registry::{self, RULES, Rule};
 use crate::yaml::Node;
 
 /// What `[severity]` accepts: a severity, or `off`.
@@ -134,7 +134,7 @@ impl RuleSettings {
 
 /// A rule by name, or why the name is wrong, with the closest rule name.
 pub fn rule_named(name: &str) -> Result<&'static Rule, String> {
-    rules::find(name).ok_or_else(|| {
+    registry::find(name).ok_or_else(|| {
         let hint = crate::did_you_mean(name, RULES.iter().map(|r| r.name), || {
             "run `orion-lint rules` to list them".to_string()
         });
@@ -230,7 +230,7 @@ mod tests {
     use super::*;
 
     fn rule(name: &str) -> &'static Rule {
-        rules::find(name).unwrap()
+        registry::find(name).unwrap()
     }
 
     #[test]

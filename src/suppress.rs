@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use crate::compose::{Project, dotenv};
 use crate::diagnostic::Diagnostic;
-use crate::rules::{self, Rule};
+use crate::registry::{self, Rule};
 use crate::selection::RuleSettings;
 use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::yaml;
@@ -176,7 +176,7 @@ impl Suppressions {
             .invalid
             .iter()
             .map(|(span, label, message)| {
-                rules::suppression_invalid::RULE.at(span.clone(), label.clone(), message.clone())
+                registry::SUPPRESSION_INVALID.at(span.clone(), label.clone(), message.clone())
             })
             .collect();
         settings.apply_to(&mut out);
@@ -185,7 +185,7 @@ impl Suppressions {
         for directive in &suppressions.directives {
             for named in &directive.rules {
                 if named.used
-                    || named.rule.name == rules::unused_suppression::RULE.name
+                    || named.rule.name == registry::UNUSED_SUPPRESSION.name
                     || !settings.is_enabled(named.rule.name)
                 {
                     continue;
@@ -214,7 +214,7 @@ impl Suppressions {
                     format!("remove `{name}` from the comment")
                 };
                 unused.push(
-                    rules::unused_suppression::RULE
+                    registry::UNUSED_SUPPRESSION
                         .at(
                             named.span.clone(),
                             "suppresses nothing",

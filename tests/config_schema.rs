@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use orion_lint::compose::LoadOptions;
-use orion_lint::lint::{self, Target};
+use orion_lint::engine;
+use orion_lint::lint::Target;
 use orion_lint::settings::Overrides;
 
 const SCHEMA: &str = "schemas/orion-lint.schema.json";
@@ -47,7 +48,7 @@ fn the_schema_has_the_keys_rules_levels_and_plans_of_the_parser() {
         orion_lint::config::KEYS.map(String::from).into()
     );
     assert_eq!(schema["additionalProperties"], false);
-    let rules: BTreeSet<String> = orion_lint::rules::RULES
+    let rules: BTreeSet<String> = orion_lint::registry::RULES
         .iter()
         .map(|r| r.name.to_string())
         .collect();
@@ -122,7 +123,7 @@ fn parser_accepts(text: &str) -> Result<(), String> {
     std::fs::write(dir.path().join("orion-lint.toml"), text).expect("write");
     let compose = dir.path().join("compose.yaml");
     std::fs::write(&compose, "services:\n  web:\n    image: nginx\n").expect("write");
-    let report = lint::lint(
+    let report = engine::lint(
         &Target::Files(vec![compose]),
         &LoadOptions::default(),
         &Overrides::default(),

@@ -182,7 +182,7 @@ fn cli_readme_installs_with_the_lock_file() {
 /// - the command and URL grammars: `shell_words`, `splits_whole`, `script_words`, `find_program`,
 ///   `option_value`, a `://` scheme.
 ///
-/// The source map itself is handed on only to the edit builders (`fix::...(cx.sources, ...)`) and
+/// The source map itself is handed on only to the edit builders (`edit::...(cx.sources, ...)`) and
 /// to the wording of hidden values (`hidden::...(cx.sources, ...)`, which names a file and
 /// line); `rules/mod.rs` may name `SourceMap` for the `Context` field that carries it. Formatting
 /// sizes for messages through `units::` is fine: none of these calls are made there.
@@ -244,7 +244,7 @@ fn text_parsing(file: &str, text: &str) -> Vec<String> {
             }
         }
     }
-    // Every use of the source map follows `fix::name(` or `hidden::name(`.
+    // Every use of the source map follows `edit::name(` or `hidden::name(`.
     let flat: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut rest = flat.as_str();
     while let Some(at) = rest.find("sources") {
@@ -254,7 +254,7 @@ fn text_parsing(file: &str, text: &str) -> Vec<String> {
         let before = rest[..at].trim_end_matches("cx.").trim_end();
         let handed_on = before.strip_suffix('(').is_some_and(|call| {
             let callee = call.rsplit([' ', '(', '!', '&']).next().unwrap_or_default();
-            callee.starts_with("fix::")
+            callee.starts_with("edit::")
                 || callee.starts_with("hidden::")
                 || callee.starts_with("crate::hidden::")
         });
@@ -285,7 +285,7 @@ fn rules_read_the_model_and_never_parse_text() {
 
 #[test]
 fn the_text_parsing_check_finds_each_kind_of_parsing() {
-    let rule = "fn check(cx: &Context) {\n    let w = cx.sources.text(span).trim_matches('\"');\n    let n: u64 = w.parse().unwrap();\n    let host = url.strip_prefix(\"redis://\");\n    let words = service.command(cx.sources);\n    let edit = fix::replace_value(cx.sources, span, w, \"1\");\n}\n#[cfg(test)]\nmod tests { fn t() { \"a b\".split(' '); } }\n";
+    let rule = "fn check(cx: &Context) {\n    let w = cx.sources.text(span).trim_matches('\"');\n    let n: u64 = w.parse().unwrap();\n    let host = url.strip_prefix(\"redis://\");\n    let words = service.command(cx.sources);\n    let edit = edit::replace_value(cx.sources, span, w, \"1\");\n}\n#[cfg(test)]\nmod tests { fn t() { \"a b\".split(' '); } }\n";
     let offences = text_parsing("some_rule.rs", rule);
     for found in [
         ".text(",
@@ -323,6 +323,148 @@ fn suppressions_parse_no_file_again() {
         assert!(
             !code.contains(reparse),
             "src/suppress.rs calls `{reparse}`: take the file's outline and kind from the model"
+        );
+    }
+}
+
+/// Each top-level module of `src/` (`src/x.rs` or `src/x/`) with the top-level modules its code
+/// names as `crate::x` (also inside `use crate::{x, y::z}`), comments left out.
+fn module_graph() -> std::collections::BTreeMap<String, BTreeSet<String>> {
+    let mut modules: std::collections::BTreeMap<String, Vec<std::path::PathBuf>> =
+        Default::default();
+    for entry in fs::read_dir("src").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if name == "lib" || name == "main" {
+            continue;
+        }
+        let files = if path.is_dir() {
+            fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                .collect()
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            vec![path.clone()]
+        } else {
+            continue;
+        };
+        modules.entry(name).or_default().extend(files);
+    }
+    let names: BTreeSet<String> = modules.keys().cloned().collect();
+    modules
+        .iter()
+        .map(|(name, files)| {
+            let mut uses = BTreeSet::new();
+            for file in files {
+                let text = fs::read_to_string(file).unwrap();
+                let code: String = text
+                    .lines()
+                    .map(|line| line.split("//").next().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for (at, _) in code.match_indices("crate::") {
+                    let rest = &code[at + "crate::".len()..];
+                    let named: Vec<&str> = match rest.strip_prefix('{') {
+                        // `crate::{a, b::c, d::{e, f}}`: the first word of each top-level item.
+                        Some(group) => {
+                            let group = &group[..block_len(&format!("{{{group}")) - 2];
+                            let mut depth = 0;
+                            let mut items = vec![0];
+                            for (i, c) in group.char_indices() {
+                                match c {
+                                    '{' => depth += 1,
+                                    '}' => depth -= 1,
+                                    ',' if depth == 0 => items.push(i + 1),
+                                    _ => {}
+                                }
+                            }
+                            items.iter().map(|&i| group[i..].trim_start()).collect()
+                        }
+                        None => vec![rest],
+                    };
+                    for item in named {
+                        let word: String = item
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        if names.contains(&word) && word != *name {
+                            uses.insert(word);
+                        }
+                    }
+                }
+            }
+            (name.clone(), uses)
+        })
+        .collect()
+}
+
+/// A cycle in the graph, as the modules along it (the first repeated at the end), if any.
+fn find_cycle(graph: &std::collections::BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &std::collections::BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn cycle_finder_finds_a_cycle_and_only_one() {
+    let graph = |edges: &[(&str, &str)]| {
+        let mut graph: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+        for (from, to) in edges {
+            graph
+                .entry(from.to_string())
+                .or_default()
+                .insert(to.to_string());
+            graph.entry(to.to_string()).or_default();
+        }
+        graph
+    };
+    assert_eq!(
+        find_cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])),
+        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+    assert_eq!(
+        find_cycle(&graph(&[("a", "b"), ("a", "c"), ("b", "c")])),
+        None
+    );
+}
+
+#[test]
+fn top_level_modules_form_no_import_cycle() {
+    let graph = module_graph();
+    assert!(
+        graph["rules"].contains("diagnostic") && graph["cli"].contains("render"),
+        "the graph sees `crate::` paths: {graph:?}"
+    );
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "the top-level modules import each other in a cycle: {}; move what the lower module needs below it",
+            cycle.join(" -> ")
         );
     }
 }

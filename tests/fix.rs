@@ -13,6 +13,7 @@ use assert_cmd::Command as BinCommand;
 use orion_lint::budget::Budget;
 use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
+use orion_lint::engine;
 use orion_lint::lint::{self, LoadedProject, Target};
 use orion_lint::settings::Overrides;
 use orion_lint::source::SourceMap;
@@ -897,7 +898,7 @@ fn diff_shows_what_fix_writes() {
     {
         assert!(fixed.contains(&line[1..]), "{line}");
     }
-    let report = lint::lint(
+    let report = engine::lint(
         &Target::Paths(vec![dir.path().to_path_buf()]),
         &LoadOptions::default(),
         &Overrides::default(),

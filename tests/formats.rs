@@ -375,7 +375,7 @@ fn sarif_has_what_github_code_scanning_requires() {
         "no invented informationUri"
     );
     let rules = driver["rules"].as_array().unwrap();
-    let names: Vec<&str> = orion_lint::rules::RULES.iter().map(|r| r.name).collect();
+    let names: Vec<&str> = orion_lint::registry::RULES.iter().map(|r| r.name).collect();
     assert_eq!(
         rules
             .iter()
@@ -384,7 +384,7 @@ fn sarif_has_what_github_code_scanning_requires() {
         names,
         "every rule, in order"
     );
-    for (rule, ours) in rules.iter().zip(orion_lint::rules::RULES) {
+    for (rule, ours) in rules.iter().zip(orion_lint::registry::RULES) {
         assert_ne!(rule["name"], rule["id"], "SARIF wants a friendly name");
         assert_eq!(rule["shortDescription"]["text"], ours.summary);
         let full = rule["fullDescription"]["text"].as_str().unwrap();

@@ -1956,3 +1956,57 @@ fn alerts_rule_files_outside_the_repository_are_not_read() {
         "{run:#?}"
     );
 }
+
+/// A repository of `count` projects, `p00` to `p..`, each including `common.yaml` beside them:
+/// `common` is its text.
+fn projects_including(count: usize, common: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    fs::create_dir(dir.path().join(".git")).expect("create .git");
+    fs::write(dir.path().join("common.yaml"), common).expect("write common.yaml");
+    for i in 0..count {
+        let project = dir.path().join(format!("p{i:02}"));
+        fs::create_dir(&project).expect("create a project");
+        fs::write(
+            project.join("compose.yaml"),
+            format!("x-orion-lint:\n  plan: cax11\ninclude:\n  - ../common.yaml\nservices:\n  own{i}:\n    image: redis:7\n    mem_limit: 64m\n"),
+        )
+        .expect("write a project");
+    }
+    dir
+}
+
+/// A large file: about 50 kB of comments before one service.
+fn large_common_file() -> String {
+    let mut text = "# padding line of a large shared compose file\n".repeat(1_000);
+    text.push_str("services:\n  shared:\n    image: postgres:16\n    mem_limit: 256m\n");
+    text
+}
+
+#[test]
+fn engine_many_projects_fixing_with_one_shared_large_file_stay_bounded() {
+    let dir = projects_including(6, &large_common_file());
+    let run = common::run_bounded(dir.path(), &["--fix", "--format", "concise", "."]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stdout.contains("common.yaml:1004:"),
+        "the shared file is linted: {run:#?}"
+    );
+}
+
+#[test]
+fn engine_many_projects_including_one_broken_file_name_it_and_write_nothing() {
+    let mut broken = large_common_file();
+    broken.push_str("  bad: [\n");
+    let dir = projects_including(6, &broken);
+    let before = snapshot(dir.path());
+    let run = common::run_bounded(dir.path(), &["--fix", "--format", "concise", "."]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    let message = common::one_line(&run.stderr);
+    assert!(
+        message.contains("common.yaml:1006:"),
+        "the file and line of the error: {message}"
+    );
+    assert_eq!(snapshot(dir.path()), before, "nothing written");
+}

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
+use orion_lint::engine;
 use orion_lint::fix;
-use orion_lint::lint::{self, Target};
-use orion_lint::rules::RULES;
+use orion_lint::lint::Target;
+use orion_lint::registry::RULES;
 use orion_lint::settings::Overrides;
 
 /// The fenced code blocks of a Markdown document, with their info string and first line number.
@@ -59,7 +60,7 @@ fn example_dir(yaml: &str, files: &[(String, String)]) -> (tempfile::TempDir, st
 /// The rules that fire on a compose file.
 fn lint_example(yaml: &str, files: &[(String, String)]) -> Vec<(String, String)> {
     let (_dir, file) = example_dir(yaml, files);
-    let report = lint::lint(
+    let report = engine::lint(
         &Target::Files(vec![file]),
         &LoadOptions::default(),
         &Overrides::default(),

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
+use orion_lint::engine;
 use orion_lint::fix;
-use orion_lint::lint::{self, Target};
+use orion_lint::lint::Target;
 use orion_lint::settings::Overrides;
 
 fn compose_files(root: &Path) -> Vec<PathBuf> {
@@ -32,7 +33,7 @@ fn survive(text: &[u8], what: &str) {
     let file = dir.path().join("compose.yaml");
     std::fs::write(&file, text).unwrap();
     let run = std::panic::catch_unwind(|| {
-        let report = lint::lint(
+        let report = engine::lint(
             &Target::Files(vec![file.clone()]),
             &LoadOptions::default(),
             &Overrides::default(),

@@ -26,6 +26,9 @@ pub struct LoadOptions {
     pub env_files: Vec<PathBuf>,
     /// `--allow-outside`: files and directories outside the repository that may be read.
     pub allow_outside: Vec<PathBuf>,
+    /// The files the run has read, each read from the disk once: options are for one run, as a
+    /// file written since by anything but [`crate::engine::fix`] is not read again.
+    pub read: crate::access::ReadCache,
 }
 
 /// Variables for interpolation, with where each was set.

@@ -1,6 +1,7 @@
 //! The Compose project model: the files of one project, merged the way Docker Compose v2 merges
 //! them, and its services with the memory facts the rules check.
 
+pub mod alerts;
 pub mod broker;
 pub mod command;
 pub mod discover;
@@ -53,7 +54,7 @@ pub struct Project {
     /// comments can be and what they cover.
     pub outlines: HashMap<FileId, crate::yaml::Outline>,
     /// The memory thresholds of the Prometheus alert rules that watch its services.
-    pub alerts: Vec<crate::alerts::Threshold>,
+    pub alerts: Vec<crate::compose::alerts::Threshold>,
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
@@ -154,7 +155,8 @@ pub fn load(
     options: &LoadOptions,
     sources: &mut SourceMap,
 ) -> Result<Project, LoadError> {
-    let boundary = Boundary::of_project(&files[0], &options.allow_outside);
+    let boundary =
+        Boundary::of_project(&files[0], &options.allow_outside).reading_through(&options.read);
     let loaded = load::Loader::new(sources, options, boundary).load(files)?;
     let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
     let services = services(&loaded.root, sources)?;
@@ -173,7 +175,7 @@ pub fn load(
             service,
         })
         .collect::<Vec<_>>();
-    let alerts = crate::alerts::mounted(&loaded.root, &dir, &services, &mut mounts, sources)?;
+    let alerts = alerts::mounted(&loaded.root, &dir, &services, &mut mounts, sources)?;
     let not_read = mounts.not_read;
     interpolated::mark_hidden_words(&loaded.root, sources, &mut services);
     let compose_profiles = loaded

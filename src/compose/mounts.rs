@@ -92,27 +92,7 @@ pub fn read_mounted(
     Some(sources.add(SourceFile::new(path, text)))
 }
 
-/// `a/./b/../c` as `a/c`, without touching the file system, so that paths read the way users
-/// wrote them and the same file is not loaded twice.
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
-}
+pub use crate::access::normalize;
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,10 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use crate::budget::{Budget, Row};
+use crate::budget::Row;
+use crate::engine::ProjectBudget;
 use crate::lint::LoadedProject;
-use crate::rescale::{self, Rescale};
+use crate::rescale::Rescale;
 use crate::source::SourceMap;
 use crate::units::human_bytes;
 
@@ -47,18 +48,19 @@ fn percent(part: u64, whole: u64) -> String {
     }
 }
 
-pub fn budget_text(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) -> String {
+pub fn budget_text(budgets: &[ProjectBudget], sources: &SourceMap) -> String {
     let mut out = String::new();
-    for (i, (budget, project)) in budgets.iter().enumerate() {
+    for (i, budget) in budgets.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        write_budget(&mut out, budget, project, sources);
+        write_budget(&mut out, budget, sources);
     }
     out
 }
 
-fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sources: &SourceMap) {
+fn write_budget(out: &mut String, entry: &ProjectBudget, sources: &SourceMap) {
+    let (budget, project) = (&entry.budget, entry.project);
     let plan_text = match budget.plan {
         Some(p) => format!(
             "{} ({} vCPU, {} RAM)",
@@ -143,9 +145,8 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
                 .join(", ")
         );
     }
-    // A rescale `--fix` would refuse is reported by `--fix`; the table shows only one that works.
-    if let Some(rescale) = rescale::requested(project).and_then(Result::ok) {
-        write_rescale(out, &rescale, name_width);
+    if let Some(rescale) = &entry.rescale {
+        write_rescale(out, rescale, name_width);
     }
     match budget.smallest_fitting_plan() {
         Some(p) => {
@@ -239,10 +240,10 @@ fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
     );
 }
 
-pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) -> String {
+pub fn budget_json(budgets: &[ProjectBudget], sources: &SourceMap) -> String {
     let projects: Vec<Value> = budgets
         .iter()
-        .map(|(budget, project)| {
+        .map(|ProjectBudget { budget, project, rescale }| {
             let services: Vec<Value> = budget
                 .rows
                 .iter()
@@ -273,7 +274,7 @@ pub fn budget_json(budgets: &[(Budget, &LoadedProject)], sources: &SourceMap) ->
                 "total_out_of_range": budget.numbers_are_bounds(),
                 "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
                 "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
-                "rescale": rescale::requested(project).and_then(Result::ok).map(|r| json!({
+                "rescale": rescale.as_ref().map(|r| json!({
                     "from": r.from.name,
                     "to": r.to.name,
                     "containers_before_bytes": r.total_before(),

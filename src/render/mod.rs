@@ -10,6 +10,7 @@ mod junit;
 mod rdjson;
 mod sarif;
 mod snippet;
+mod tables;
 
 use std::io::{self, Write};
 
@@ -22,6 +23,7 @@ pub use json::{Json, Location};
 pub use junit::Junit;
 pub use rdjson::{Rdjson, Rdjsonl};
 pub use sarif::Sarif;
+pub use tables::{note, plans_json, plans_text, rules_json, rules_text};
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::Report;

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::compose::LoadError;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Label, Severity};
 use crate::lint::Report;
-use crate::rules::{self, Rule};
+use crate::registry::{self, Rule};
 use crate::source::{SourceFile, SourceMap, Span};
 
 use super::Renderer;
@@ -530,7 +530,7 @@ impl Renderer for Sarif {
             .zip(counted_fingerprints(report))
             .map(|(d, fingerprint)| SarifResult {
                 rule_id: d.rule,
-                rule_index: rules::RULES.iter().position(|r| r.name == d.rule),
+                rule_index: registry::RULES.iter().position(|r| r.name == d.rule),
                 level: level(d.severity),
                 message: Message::text(super::message_with_help(d)),
                 locations: vec![label_location(&d.primary, None, sources)],
@@ -556,7 +556,7 @@ impl Renderer for Sarif {
                         name: "orion-lint",
                         version: env!("CARGO_PKG_VERSION"),
                         semantic_version: env!("CARGO_PKG_VERSION"),
-                        rules: rules::RULES.iter().map(|r| descriptor(r)).collect(),
+                        rules: registry::RULES.iter().map(|r| descriptor(r)).collect(),
                     },
                 },
                 invocations: vec![Invocation {
@@ -805,7 +805,7 @@ mod tests {
             unwrap_markdown(section),
             "Finds things that break:\n\n- one wrapped;\n- two.\n\nMore."
         );
-        for rule in rules::RULES {
+        for rule in registry::RULES {
             assert!(
                 doc_section(rule.doc, "What it does").is_some_and(|s| !s.is_empty()),
                 "{} has no \"What it does\" section",

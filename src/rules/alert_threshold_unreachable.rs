@@ -1,15 +1,13 @@
-use crate::alerts::Measure;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::compose::alerts::Measure;
+use crate::diagnostic::Diagnostic;
 use crate::units;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::ALERT_THRESHOLD_UNREACHABLE as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "alert-threshold-unreachable",
-    severity: Severity::Warning,
-    summary: "A Prometheus alert's memory threshold is at or above what the metric can reach",
-    doc: include_str!("../../lints/alert-threshold-unreachable.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

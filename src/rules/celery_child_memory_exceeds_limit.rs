@@ -1,14 +1,12 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::units;
 
-use super::{Context, Rule, size};
+use super::{Check, Context, size};
+use crate::registry::CELERY_CHILD_MEMORY_EXCEEDS_LIMIT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "celery-child-memory-exceeds-limit",
-    severity: Severity::Warning,
-    summary: "Celery's `--max-memory-per-child` times its processes reaches the container limit",
-    doc: include_str!("../../lints/celery-child-memory-exceeds-limit.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 const KIB: u64 = 1024;

@@ -1,14 +1,12 @@
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::edit;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::CELERY_CONCURRENCY_IMPLICIT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "celery-concurrency-implicit",
-    severity: Severity::Warning,
-    summary: "A Celery worker without a concurrency starts one process per CPU of the host",
-    doc: include_str!("../../lints/celery-concurrency-implicit.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -63,11 +61,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .filter(|_| celery.in_command)
                 .and_then(|command| {
                     let read_whole = service.command_is_read_whole();
-                    fix::append_args(cx.sources, command, read_whole, &[option.as_str()])
+                    edit::append_args(cx.sources, command, read_whole, &[option.as_str()])
                 });
             if let Some(edit) = edit {
                 // Unsafe: it changes how many tasks run at once.
-                diagnostic = diagnostic.with_fix(fix::single(
+                diagnostic = diagnostic.with_fix(edit::single(
                     format!("set {option}"),
                     Applicability::Unsafe,
                     edit,

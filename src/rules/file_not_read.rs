@@ -1,17 +1,15 @@
 //! Files a project names that the read boundary ([`crate::access`]) refused: recorded while
 //! loading, reported here.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::FILE_NOT_READ as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "file-not-read",
-    severity: Severity::Info,
-    summary: "A file the project names is outside the repository, or not a regular file, so it is not read",
-    doc: include_str!("../../lints/file-not-read.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::JVM_HEAP_EXCEEDS_LIMIT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "jvm-heap-exceeds-limit",
-    severity: Severity::Error,
-    summary: "A JVM `-Xmx` heap at or near the container's memory limit",
-    doc: include_str!("../../lints/jvm-heap-exceeds-limit.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// Metaspace, thread stacks, code cache and direct buffers need the rest (Elastic advises half).

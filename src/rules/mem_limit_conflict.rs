@@ -1,17 +1,15 @@
 use crate::compose::service::{CountField, SizeField};
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::edit;
 use crate::units;
 use crate::yaml::Node;
 
-use super::{Context, Rule, size};
+use super::{Check, Context, size};
+use crate::registry::MEM_LIMIT_CONFLICT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "mem-limit-conflict",
-    severity: Severity::Error,
-    summary: "`mem_limit` and `deploy.resources.limits.memory` (or `scale` and `deploy.replicas`) disagree",
-    doc: include_str!("../../lints/mem-limit-conflict.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 const HELP: &str = "keep one of the two: `deploy.resources.limits.memory` is the Compose Specification's place for it, and it is honoured by Compose v1, v2 and Swarm";
@@ -113,8 +111,8 @@ fn memory_conflict(
 /// The fix that writes `bytes` in place of a size, in that size's style.
 fn align(cx: &Context, field: &SizeField, bytes: u64) -> Option<Fix> {
     let value = units::compose_size_like(bytes, field.edit_text);
-    let edit = fix::replace_value(cx.sources, field.node.edit_span(), field.edit_text, &value)?;
-    Some(fix::single(
+    let edit = edit::replace_value(cx.sources, field.node.edit_span(), field.edit_text, &value)?;
+    Some(edit::single(
         format!("use the smaller value, {value}, in both places"),
         Applicability::Unsafe,
         edit,
@@ -141,14 +139,14 @@ fn count_conflict(cx: &Context, scale: &CountField, replicas: &CountField) -> Op
         .with_node_label(scale.node, format!("{a} here"))
         .with_help("keep only `deploy.replicas`; `scale` is its older spelling");
     let (larger, smaller) = if a > b { (scale, b) } else { (replicas, a) };
-    let edit = fix::replace_value(
+    let edit = edit::replace_value(
         cx.sources,
         larger.node.edit_span(),
         larger.edit_text,
         &smaller.to_string(),
     );
     Some(match edit {
-        Some(edit) => diagnostic.with_fix(fix::single(
+        Some(edit) => diagnostic.with_fix(edit::single(
             format!("use the smaller count, {smaller}, in both places"),
             Applicability::Unsafe,
             edit,

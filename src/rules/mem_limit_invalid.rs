@@ -1,16 +1,14 @@
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::edit;
 use crate::units::{self, DOCKER_MIN_MEMORY};
 use crate::yaml::Resolved;
 
-use super::{Context, Rule};
+use super::{Check, Context, OnInvalid};
+use crate::registry::MEM_LIMIT_INVALID as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "mem-limit-invalid",
-    severity: Severity::Error,
-    summary: "A memory value Compose rejects, silently drops, or Docker refuses",
-    doc: include_str!("../../lints/mem-limit-invalid.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -90,9 +88,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 let written = super::written_form(field.node);
                 let quoted = format!("\"{written}\"");
                 if let Some(edit) =
-                    fix::replace_value(cx.sources, &field.node.span, written, &quoted)
+                    edit::replace_value(cx.sources, &field.node.span, written, &quoted)
                 {
-                    diagnostic = diagnostic.with_fix(fix::single(
+                    diagnostic = diagnostic.with_fix(edit::single(
                         format!("quote it: {quoted}"),
                         Applicability::Safe,
                         edit,

@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::MEM_LIMIT_MISSING as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "mem-limit-missing",
-    severity: Severity::Warning,
-    summary: "A service that will run has no memory limit",
-    doc: include_str!("../../lints/mem-limit-missing.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

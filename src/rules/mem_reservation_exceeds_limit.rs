@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule, size};
+use super::{Check, Context, size};
+use crate::registry::MEM_RESERVATION_EXCEEDS_LIMIT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "mem-reservation-exceeds-limit",
-    severity: Severity::Error,
-    summary: "A memory reservation is larger than the memory limit",
-    doc: include_str!("../../lints/mem-reservation-exceeds-limit.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -1,14 +1,12 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::units;
 
-use super::{Context, Rule, size};
+use super::{Check, Context, OnInvalid, size};
+use crate::registry::MEMSWAP_LIMIT_INVALID as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "memswap-limit-invalid",
-    severity: Severity::Error,
-    summary: "A `memswap_limit` Compose or Docker refuses: unreadable, below the memory limit, or without one",
-    doc: include_str!("../../lints/memswap-limit-invalid.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -1,4 +1,5 @@
-//! The rules: one file each, registered in [`RULES`]. A rule reads the project model and reports
+//! The rules: one file each, its check registered in `CHECKS` and its metadata in
+//! [`crate::registry`]. A rule reads the project model and reports
 //! diagnostics; it never parses text or prints.
 
 use crate::compose::interpolated::HiddenWord;
@@ -6,8 +7,9 @@ use crate::compose::redis::Directive;
 use crate::compose::workload::Heap;
 use crate::compose::{Project, ProjectService};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::fix;
+use crate::edit;
 use crate::hidden::written_form;
+use crate::registry::Rule;
 use crate::settings::{Origin, Settings};
 use crate::source::{SourceMap, Span};
 use crate::units;
@@ -34,46 +36,30 @@ mod redis_maxmemory_exceeds_limit;
 mod redis_maxmemory_headroom;
 mod redis_maxmemory_missing;
 mod replicas_invalid;
-pub mod suppression_invalid;
-pub mod unused_suppression;
+mod suppression_invalid;
+mod unused_suppression;
 mod variable_unset;
 mod web_workers_exceed_cpus;
 
-/// A rule: its stable public name, default severity, documentation and check.
-pub struct Rule {
-    /// The public ID, used in output, `--select`, suppressions and `lints/<name>.md`.
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    /// The Markdown documentation, `lints/<name>.md`.
-    pub doc: &'static str,
-    pub check: fn(&Context, &mut Vec<Diagnostic>),
+/// A rule's check, beside its metadata in [`crate::registry`].
+pub(crate) struct Check {
+    rule: &'static Rule,
+    run: fn(&Context, &mut Vec<Diagnostic>),
 }
 
-impl Rule {
-    /// A diagnostic of this rule on a span.
-    pub fn at(
+/// What [`Rule::on`] does for a value that is not valid for its field, keeping a hidden value's
+/// text out of the finding.
+trait OnInvalid {
+    fn on_invalid(
         &self,
-        span: Span,
-        label: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic::new(self.name, self.severity, span, label, message)
-    }
-
-    /// A diagnostic of this rule on a value, with labels on the aliases that carried it.
-    pub fn on(
-        &self,
+        cx: &Context,
         node: &Node,
         label: impl Into<String>,
         message: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic::on_node(self.name, self.severity, node, label, message)
-    }
+    ) -> Diagnostic;
 }
 
-impl Rule {
+impl OnInvalid for Rule {
     /// A diagnostic on a value that is not valid for its field: at the `${...}` that
     /// interpolated it when its text must not be shown ([`at_written`]), else as [`Rule::on`].
     fn on_invalid(
@@ -90,44 +76,34 @@ impl Rule {
     }
 }
 
-impl std::fmt::Debug for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name)
-    }
-}
-
-/// Every rule, sorted by name.
-pub static RULES: &[&Rule] = &[
-    &alert_threshold_unreachable::RULE,
-    &celery_child_memory_exceeds_limit::RULE,
-    &celery_concurrency_implicit::RULE,
-    &file_not_read::RULE,
-    &jvm_heap_exceeds_limit::RULE,
-    &mem_limit_conflict::RULE,
-    &mem_limit_invalid::RULE,
-    &mem_limit_missing::RULE,
-    &mem_reservation_exceeds_limit::RULE,
-    &memswap_limit_invalid::RULE,
-    &node_heap_exceeds_limit::RULE,
-    &plan_ram_exceeded::RULE,
-    &postgres_memory_worst_case::RULE,
-    &postgres_setting_invalid::RULE,
-    &postgres_shared_buffers_ratio::RULE,
-    &redis_broker_eviction::RULE,
-    &redis_config_invalid::RULE,
-    &redis_maxmemory_exceeds_limit::RULE,
-    &redis_maxmemory_headroom::RULE,
-    &redis_maxmemory_missing::RULE,
-    &replicas_invalid::RULE,
-    &suppression_invalid::RULE,
-    &unused_suppression::RULE,
-    &variable_unset::RULE,
-    &web_workers_exceed_cpus::RULE,
+/// Every rule's check, in the order of [`crate::registry::RULES`].
+static CHECKS: &[&Check] = &[
+    &alert_threshold_unreachable::CHECK,
+    &celery_child_memory_exceeds_limit::CHECK,
+    &celery_concurrency_implicit::CHECK,
+    &file_not_read::CHECK,
+    &jvm_heap_exceeds_limit::CHECK,
+    &mem_limit_conflict::CHECK,
+    &mem_limit_invalid::CHECK,
+    &mem_limit_missing::CHECK,
+    &mem_reservation_exceeds_limit::CHECK,
+    &memswap_limit_invalid::CHECK,
+    &node_heap_exceeds_limit::CHECK,
+    &plan_ram_exceeded::CHECK,
+    &postgres_memory_worst_case::CHECK,
+    &postgres_setting_invalid::CHECK,
+    &postgres_shared_buffers_ratio::CHECK,
+    &redis_broker_eviction::CHECK,
+    &redis_config_invalid::CHECK,
+    &redis_maxmemory_exceeds_limit::CHECK,
+    &redis_maxmemory_headroom::CHECK,
+    &redis_maxmemory_missing::CHECK,
+    &replicas_invalid::CHECK,
+    &suppression_invalid::CHECK,
+    &unused_suppression::CHECK,
+    &variable_unset::CHECK,
+    &web_workers_exceed_cpus::CHECK,
 ];
-
-pub fn find(name: &str) -> Option<&'static Rule> {
-    RULES.iter().copied().find(|r| r.name == name)
-}
 
 /// What a rule sees: the project, the settings of this run and the source text.
 pub struct Context<'a> {
@@ -350,8 +326,8 @@ fn check_heap(
 
 /// The fix that sets a `maxmemory` directive to `value`.
 fn set_maxmemory(cx: &Context, directive: &Directive, value: &str) -> Option<Fix> {
-    let edit = fix::replace_value(cx.sources, &directive.span, &directive.value, value)?;
-    Some(fix::single(
+    let edit = edit::replace_value(cx.sources, &directive.span, &directive.value, value)?;
+    Some(edit::single(
         format!("set maxmemory to {value}"),
         Applicability::Safe,
         edit,
@@ -361,8 +337,16 @@ fn set_maxmemory(cx: &Context, directive: &Directive, value: &str) -> Option<Fix
 /// Run every rule over a project; diagnostics come out in source order.
 pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    for rule in RULES {
-        (rule.check)(cx, &mut diagnostics);
+    for check in CHECKS {
+        let before = diagnostics.len();
+        (check.run)(cx, &mut diagnostics);
+        debug_assert!(
+            diagnostics[before..]
+                .iter()
+                .all(|d| d.rule == check.rule.name),
+            "a check reports findings of its own rule only: {}",
+            check.rule.name
+        );
     }
     diagnostics.sort_by(|a, b| {
         (a.primary.span.file, a.primary.span.range.start, a.rule).cmp(&(
@@ -373,4 +357,14 @@ pub fn check(cx: &Context) -> Vec<Diagnostic> {
     });
     diagnostics.dedup();
     diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_rule_has_one_check_in_registry_order() {
+        let checked: Vec<&str> = super::CHECKS.iter().map(|c| c.rule.name).collect();
+        let registered: Vec<&str> = crate::registry::RULES.iter().map(|r| r.name).collect();
+        assert_eq!(checked, registered);
+    }
 }

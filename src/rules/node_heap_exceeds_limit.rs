@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::NODE_HEAP_EXCEEDS_LIMIT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "node-heap-exceeds-limit",
-    severity: Severity::Error,
-    summary: "A Node `--max-old-space-size` at or near the container's memory limit",
-    doc: include_str!("../../lints/node-heap-exceeds-limit.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// The young generation, buffers and native modules need the rest.

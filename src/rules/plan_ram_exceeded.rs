@@ -1,16 +1,14 @@
 use crate::budget::Budget;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::settings::Origin;
 use crate::units;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::PLAN_RAM_EXCEEDED as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "plan-ram-exceeded",
-    severity: Severity::Error,
-    summary: "The memory limits of the services that run, plus the OS reserve, exceed the plan's RAM",
-    doc: include_str!("../../lints/plan-ram-exceeded.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// How many of the largest consumers get a label of their own.

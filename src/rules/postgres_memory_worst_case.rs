@@ -1,15 +1,13 @@
 use crate::compose::postgres::Term;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::units;
 
-use super::{Context, Rule, size};
+use super::{Check, Context, size};
+use crate::registry::POSTGRES_MEMORY_WORST_CASE as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "postgres-memory-worst-case",
-    severity: Severity::Warning,
-    summary: "PostgreSQL's shared_buffers, work_mem per connection and autovacuum memory exceed the container limit",
-    doc: include_str!("../../lints/postgres-memory-worst-case.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

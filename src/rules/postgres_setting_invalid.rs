@@ -1,15 +1,13 @@
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::edit;
 use crate::units;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::POSTGRES_SETTING_INVALID as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "postgres-setting-invalid",
-    severity: Severity::Error,
-    summary: "A PostgreSQL memory setting PostgreSQL refuses to start with",
-    doc: include_str!("../../lints/postgres-setting-invalid.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -50,9 +48,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .with_service(&service.name)
                 .with_help(help);
             let edit = corrected
-                .and_then(|v| fix::replace_value(cx.sources, &setting.span, &setting.value, &v));
+                .and_then(|v| edit::replace_value(cx.sources, &setting.span, &setting.value, &v));
             if let Some(edit) = edit {
-                diagnostic = diagnostic.with_fix(fix::single(
+                diagnostic = diagnostic.with_fix(edit::single(
                     format!(
                         "write the unit as PostgreSQL spells it: {}",
                         edit.replacement

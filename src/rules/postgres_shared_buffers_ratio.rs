@@ -1,14 +1,12 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::units::{self, PgBaseUnit};
 
-use super::{Context, Rule, size};
+use super::{Check, Context, size};
+use crate::registry::POSTGRES_SHARED_BUFFERS_RATIO as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "postgres-shared-buffers-ratio",
-    severity: Severity::Warning,
-    summary: "PostgreSQL `shared_buffers` is outside 15-40% of the container's memory limit",
-    doc: include_str!("../../lints/postgres-shared-buffers-ratio.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 const LOW: f64 = 0.15;

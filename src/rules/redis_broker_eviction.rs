@@ -1,15 +1,13 @@
 use crate::compose::broker::BrokerLink;
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::edit;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::REDIS_BROKER_EVICTION as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "redis-broker-eviction",
-    severity: Severity::Warning,
-    summary: "A Redis used as a task broker may evict queued tasks",
-    doc: include_str!("../../lints/redis-broker-eviction.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -60,10 +58,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Some(edit) =
-            fix::replace_value(cx.sources, &policy.span, &policy.value, "noeviction")
+            edit::replace_value(cx.sources, &policy.span, &policy.value, "noeviction")
         {
             // Unsafe: a full broker then refuses writes, which the application must handle.
-            diagnostic = diagnostic.with_fix(fix::single(
+            diagnostic = diagnostic.with_fix(edit::single(
                 "set maxmemory-policy to noeviction".to_string(),
                 Applicability::Unsafe,
                 edit,

@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::REDIS_CONFIG_INVALID as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "redis-config-invalid",
-    severity: Severity::Error,
-    summary: "A `maxmemory` or `maxmemory-policy` value Redis refuses to start with",
-    doc: include_str!("../../lints/redis-config-invalid.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// The policies Redis 7 accepts (case-insensitively).

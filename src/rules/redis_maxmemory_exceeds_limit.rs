@@ -1,14 +1,12 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::units;
 
-use super::{Context, Rule, exact_size};
+use super::{Check, Context, exact_size};
+use crate::registry::REDIS_MAXMEMORY_EXCEEDS_LIMIT as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "redis-maxmemory-exceeds-limit",
-    severity: Severity::Error,
-    summary: "Redis `maxmemory` is not below the container's memory limit",
-    doc: include_str!("../../lints/redis-maxmemory-exceeds-limit.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -1,14 +1,12 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::units;
 
-use super::{Context, Rule, exact_size};
+use super::{Check, Context, exact_size};
+use crate::registry::REDIS_MAXMEMORY_HEADROOM as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "redis-maxmemory-headroom",
-    severity: Severity::Warning,
-    summary: "Redis `maxmemory` leaves too little of the container limit for forks and fragmentation",
-    doc: include_str!("../../lints/redis-maxmemory-headroom.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

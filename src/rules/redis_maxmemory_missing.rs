@@ -1,15 +1,13 @@
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::fix;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::edit;
 use crate::units;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::REDIS_MAXMEMORY_MISSING as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "redis-maxmemory-missing",
-    severity: Severity::Warning,
-    summary: "A Redis with a container memory limit has no `maxmemory`",
-    doc: include_str!("../../lints/redis-maxmemory-missing.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
@@ -57,9 +55,9 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let maxmemory = ["--maxmemory", suggestion.as_str()];
         let edit = match (&redis.maxmemory, service.get("command")) {
             (Some(directive), _) => {
-                fix::replace_value(cx.sources, &directive.span, &directive.value, &suggestion)
+                edit::replace_value(cx.sources, &directive.span, &directive.value, &suggestion)
             }
-            (None, Some(command)) if redis.command_starts_server => fix::append_args(
+            (None, Some(command)) if redis.command_starts_server => edit::append_args(
                 cx.sources,
                 command,
                 service.command_is_read_whole(),
@@ -76,13 +74,13 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .zip(service.node.entry("image"))
                     .and_then(|(server, image)| {
                         let command = format!("{server} {}", maxmemory.join(" "));
-                        fix::insert_entry_after(cx.sources, image, "command", &command)
+                        edit::insert_entry_after(cx.sources, image, "command", &command)
                     })
             }
             _ => None,
         };
         let diagnostic = match edit {
-            Some(edit) => diagnostic.with_fix(fix::single(
+            Some(edit) => diagnostic.with_fix(edit::single(
                 format!("set maxmemory to {suggestion}"),
                 Applicability::Safe,
                 edit,

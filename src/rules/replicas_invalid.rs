@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context, OnInvalid};
+use crate::registry::REPLICAS_INVALID as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "replicas-invalid",
-    severity: Severity::Error,
-    summary: "A `scale` or `deploy.replicas` Compose refuses: negative, fractional, not a number, or too large",
-    doc: include_str!("../../lints/replicas-invalid.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -1,16 +1,14 @@
 //! Findings about suppression comments are made by [`crate::suppress`]; the rule gives them a
 //! name, a severity and documentation.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::SUPPRESSION_INVALID as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "suppression-invalid",
-    severity: Severity::Warning,
-    summary: "A suppression comment names an unknown rule or is malformed",
-    doc: include_str!("../../lints/suppression-invalid.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// Reported by [`crate::suppress`], which reads the comments.

@@ -1,16 +1,14 @@
 //! Findings about suppression comments are made by [`crate::suppress`]; the rule gives them a
 //! name, a severity and documentation.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::UNUSED_SUPPRESSION as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "unused-suppression",
-    severity: Severity::Info,
-    summary: "A suppression comment names a rule that reports nothing there",
-    doc: include_str!("../../lints/unused-suppression.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// Reported by [`crate::suppress`], once every project has been linted.

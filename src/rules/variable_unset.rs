@@ -1,14 +1,12 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::yaml::{Node, Value};
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::VARIABLE_UNSET as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "variable-unset",
-    severity: Severity::Warning,
-    summary: "A value orion-lint checks uses a variable that is not set and has no default",
-    doc: include_str!("../../lints/variable-unset.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 /// The service fields whose values the rules read.

@@ -1,13 +1,11 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
-use super::{Context, Rule};
+use super::{Check, Context};
+use crate::registry::WEB_WORKERS_EXCEED_CPUS as RULE;
 
-pub static RULE: Rule = Rule {
-    name: "web-workers-exceed-cpus",
-    severity: Severity::Warning,
-    summary: "More gunicorn or uvicorn workers than 2 x CPUs + 1",
-    doc: include_str!("../../lints/web-workers-exceed-cpus.md"),
-    check,
+pub(super) static CHECK: Check = Check {
+    rule: &RULE,
+    run: check,
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

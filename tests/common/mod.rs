@@ -647,3 +647,13 @@ pub fn json_rules(report: &serde_json::Value) -> Vec<&str> {
         .map(|d| d["rule"].as_str().expect("a rule name"))
         .collect()
 }
+
+/// strace, or the skip/fail convention.
+pub fn require_strace() -> Option<PathBuf> {
+    let found = find_on_path("strace").or_else(|| {
+        Path::new("/usr/bin/strace")
+            .is_file()
+            .then(|| "/usr/bin/strace".into())
+    });
+    require("strace", found, "`apt-get install strace`")
+}

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use orion_lint::compose::{self, LoadError, LoadOptions};
 use orion_lint::diagnostic::{Applicability, Fix};
+use orion_lint::engine;
 use orion_lint::fix;
 use orion_lint::lint::{self, Report, Target};
 use orion_lint::render::{self, Concise, Github, Human, Json, Rdjson, Rdjsonl, Renderer, Sarif};
@@ -178,7 +179,7 @@ pub fn check_load(scratch: &Scratch, input: &[u8]) {
 /// every finding points into a file of the project.
 pub fn check_lint(scratch: &Scratch, input: &[u8]) {
     let main = scratch.write(input);
-    let report = lint::lint(
+    let report = engine::lint(
         &Target::Files(vec![main]),
         &LoadOptions::default(),
         &Overrides::default(),
@@ -266,6 +267,8 @@ pub fn check_fix(scratch: &Scratch, input: &[u8]) {
         );
         fs::write(canonical, &change.fixed).expect("write a fixed file");
     }
+    // A new run: the options of the last one keep the texts it read.
+    let options = LoadOptions::default();
     let mut sources = SourceMap::default();
     let loaded = match lint::load_project(files, &options, &overrides, &mut sources) {
         Ok(loaded) => loaded,

@@ -1,0 +1,231 @@
+//! The engine as a whole: what one run reads from the disk, and how it lints many projects.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+/// A copy of `testdata/orion` in a fresh directory (`--fix` rewrites it).
+fn orion_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("testdata/orion"), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A project with a `.env` and a mounted Redis config, both of which `--fix` edits.
+fn project_with_env_and_config() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "compose.yaml",
+            "x-orion-lint:\n  plan: cax11\nservices:\n  queue:\n    image: redis:7-alpine\n    command: redis-server --maxmemory ${QUEUE_MAXMEMORY}\n    mem_limit: 256m\n  store:\n    image: redis:7-alpine\n    command: redis-server /usr/local/etc/redis/redis.conf\n    volumes:\n      - ./redis/redis.conf:/usr/local/etc/redis/redis.conf:ro\n    mem_limit: 256m\n",
+        ),
+        (
+            "compose.override.yaml",
+            "services:\n  queue:\n    mem_reservation: 64m\n",
+        ),
+        (".env", "QUEUE_MAXMEMORY=300mb\n"),
+        (
+            "redis/redis.conf",
+            "maxmemory 300mb\nmaxmemory-policy noeviction\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// How many times a run opened each regular file under `dir` for reading, by path relative to
+/// `dir` (directories, and the files `--fix` creates or writes, left out).
+fn read_opens(strace: &Path, dir: &Path, args: &[&str]) -> BTreeMap<String, usize> {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let output = std::process::Command::new(strace)
+        .args(["-f", "-qq", "-e", "trace=open,openat", "-o"])
+        .arg(log.path())
+        .arg(assert_cmd::cargo::cargo_bin("orion-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .output()
+        .expect("strace runs");
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{args:?}: {output:?}"
+    );
+    let root = dir.canonicalize().unwrap();
+    let mut opens = BTreeMap::new();
+    for line in fs::read_to_string(log.path()).unwrap().lines() {
+        let Some((_, rest)) = line.split_once('"') else {
+            continue;
+        };
+        let Some((path, flags)) = rest.split_once('"') else {
+            continue;
+        };
+        if ["O_DIRECTORY", "O_WRONLY", "O_RDWR", "O_CREAT", "= -1"]
+            .iter()
+            .any(|f| flags.contains(f))
+        {
+            continue;
+        }
+        let path = root.join(path);
+        let path = path.canonicalize().unwrap_or(path);
+        if path.is_dir() {
+            continue;
+        }
+        if let Ok(relative) = path.strip_prefix(&root) {
+            *opens.entry(relative.display().to_string()).or_insert(0) += 1;
+        }
+    }
+    opens
+}
+
+#[test]
+#[ignore = "needs strace"]
+fn engine_reads_each_file_from_disk_once_per_run() {
+    let Some(strace) = common::require_strace() else {
+        return;
+    };
+    let once = |names: &[&str]| -> BTreeMap<String, usize> {
+        names.iter().map(|n| (n.to_string(), 1)).collect()
+    };
+    for args in [
+        &["--fix", "--plan", "cax21", "."][..],
+        &["."],
+        &["budget", "--plan", "cax21", "."],
+    ] {
+        let dir = orion_copy();
+        let before = fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap();
+        assert_eq!(
+            read_opens(&strace, dir.path(), args),
+            once(&[
+                "docker-compose.yml",
+                "prometheus/alerts.yml",
+                "prometheus/prometheus.yml"
+            ]),
+            "{args:?}"
+        );
+        let after = fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap();
+        assert_eq!(
+            args[0] == "--fix",
+            before != after,
+            "{args:?} fixes the file"
+        );
+    }
+    let files = [
+        ".env",
+        "compose.override.yaml",
+        "compose.yaml",
+        "redis/redis.conf",
+    ];
+    for args in [&["--fix", "--plan", "cax21"][..], &[]] {
+        let dir = project_with_env_and_config();
+        assert_eq!(
+            read_opens(&strace, dir.path(), args),
+            once(&files),
+            "{args:?}"
+        );
+    }
+}
+
+/// A tree of `count` projects, `p00` to `p..`, where project `i` has `i % 7 + 1` services without
+/// a memory limit (so the threads get unequal work).
+fn project_tree(count: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..count {
+        let project = dir.path().join(format!("p{i:02}"));
+        fs::create_dir(&project).unwrap();
+        let services: String = (0..i % 7 + 1)
+            .map(|s| format!("  s{s}:\n    image: redis:7\n"))
+            .collect();
+        fs::write(
+            project.join("compose.yaml"),
+            format!("services:\n{services}"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn engine_many_projects_are_reported_in_path_order_every_run() {
+    let dir = project_tree(40);
+    let run = || {
+        let output = common::orion()
+            .args(["--format", "json", "--select", "mem-limit-missing", "."])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = run();
+    let report: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["service"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = (0..40)
+        .flat_map(|i| {
+            (0..i % 7 + 1).map(move |s| (format!("p{i:02}/compose.yaml"), format!("s{s}")))
+        })
+        .collect();
+    assert_eq!(found, expected);
+    for _ in 0..3 {
+        assert_eq!(run(), first, "the same output every run");
+    }
+}
+
+#[test]
+#[ignore = "needs strace"]
+fn engine_many_projects_are_linted_on_every_core() {
+    let Some(strace) = common::require_strace() else {
+        return;
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = project_tree(40);
+    let log = dir.path().join("strace.log");
+    let status = std::process::Command::new(strace)
+        .args(["-f", "-qq", "-e", "trace=clone,clone3", "-o"])
+        .arg(&log)
+        .arg(assert_cmd::cargo::cargo_bin("orion-lint"))
+        .arg(".")
+        .current_dir(dir.path())
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let threads = fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("CLONE_THREAD"))
+        .count();
+    assert!(
+        threads + 1 >= cores.min(40),
+        "{threads} threads besides the main one on {cores} cores"
+    );
+}
