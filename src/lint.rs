@@ -2,6 +2,7 @@
 //! (with its `orion-lint.toml`), run the rules, apply the rule settings and the suppression
 //! comments. The CLI and the tests both start here.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::compose::{self, LoadError, LoadOptions, Project};
@@ -156,7 +157,7 @@ pub fn load_all(
         }
         Err(error) => errors.push(error),
     }
-    let imported: Vec<FileId> = loaded
+    let imported: HashSet<FileId> = loaded
         .iter()
         .flat_map(|p| p.project.imported.iter().copied())
         .collect();
@@ -208,11 +209,10 @@ pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Re
     }
     // Whether a suppression is used is known once every project that reads its file is linted;
     // its findings go with the first of them.
-    let mut reported: Vec<FileId> = Vec::new();
+    let mut reported: HashSet<FileId> = HashSet::new();
     for (loaded, mut diagnostics) in projects.iter().zip(found) {
         for &file in &loaded.files_read {
-            if !reported.contains(&file) {
-                reported.push(file);
+            if reported.insert(file) {
                 diagnostics.extend(suppressions.findings(
                     file,
                     &loaded.project,

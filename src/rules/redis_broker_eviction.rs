@@ -1,5 +1,5 @@
+use crate::compose::ProjectService;
 use crate::compose::command::Arg;
-use crate::compose::{ProjectService, Service};
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::fix;
 use crate::source::Span;
@@ -15,6 +15,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    // Each client's broker URLs are read once, not once per Redis: 10,000 services stay linear.
+    let clients: Vec<(&ProjectService, Vec<(String, Span)>)> = cx
+        .running()
+        .map(|client| (client, broker_uses(cx, client)))
+        .collect();
     for redis_service in cx.running() {
         let Some(redis) = &redis_service.redis else {
             continue;
@@ -26,15 +31,20 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let uses: Vec<(String, Span)> = cx
-            .running()
-            .filter(|s| s.name != redis_service.name)
-            .flat_map(|client| broker_uses(cx, client, redis_service))
+        let hosts = redis_service.hostnames();
+        let uses: Vec<(&str, &Span)> = clients
+            .iter()
+            .filter(|(client, _)| client.name != redis_service.name)
+            .flat_map(|(client, uses)| {
+                uses.iter()
+                    .filter(|(host, _)| hosts.contains(&host.as_str()))
+                    .map(|(_, span)| (client.name.as_str(), span))
+            })
             .collect();
         if uses.is_empty() {
             continue;
         }
-        let mut clients: Vec<&str> = uses.iter().map(|(c, _)| c.as_str()).collect();
+        let mut clients: Vec<&str> = uses.iter().map(|&(c, _)| c).collect();
         clients.dedup();
         let mut diagnostic = RULE
             .at(
@@ -49,7 +59,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_service(&redis_service.name)
             .with_help("use `--maxmemory-policy noeviction`: a full broker then refuses new tasks with an error instead of losing queued ones (Sidekiq and BullMQ require it); keep a cache in a separate Redis");
-        for (client, span) in &uses {
+        for (client, span) in uses {
             diagnostic =
                 diagnostic.with_label(span.clone(), format!("`{client}` uses it as a broker"));
         }
@@ -67,12 +77,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Where `client` names `redis` as its task broker: a broker URL in its environment or on its
-/// command line (`celery --broker=redis://redis:6379/0`, `rq worker --url ...`), or a `REDIS_URL`
-/// given to a process that queues work through Redis (Sidekiq, RQ, Celery, BullMQ).
-fn broker_uses(cx: &Context, client: &ProjectService, redis: &Service) -> Vec<(String, Span)> {
-    let hosts = redis.hostnames();
-    let names_redis = |url: &str| redis_url_host(url).is_some_and(|h| hosts.contains(&h));
+/// The Redis hosts `client` names as its task broker, each where it is named: a broker URL in its
+/// environment or on its command line (`celery --broker=redis://redis:6379/0`, `rq worker --url
+/// ...`), or a `REDIS_URL` given to a process that queues work through Redis (Sidekiq, RQ,
+/// Celery, BullMQ).
+fn broker_uses(cx: &Context, client: &ProjectService) -> Vec<(String, Span)> {
     let command: Vec<Arg> = client
         .entrypoint(cx.sources)
         .into_iter()
@@ -102,8 +111,11 @@ fn broker_uses(cx: &Context, client: &ProjectService, redis: &Service) -> Vec<(S
         let generic_redis_url = name.ends_with("REDIS_URL") && runs_queue_worker;
         let not_a_broker =
             name.contains("RESULT") || name.contains("BACKEND") || name.contains("CACHE");
-        if (broker_name || generic_redis_url) && !not_a_broker && names_redis(value) {
-            uses.push((client.name.clone(), var.node.span.clone()));
+        if !(broker_name || generic_redis_url) || not_a_broker {
+            continue;
+        }
+        if let Some(host) = redis_url_host(value) {
+            uses.push((host.to_string(), var.node.span.clone()));
         }
     }
     for (i, arg) in command.iter().enumerate() {
@@ -118,8 +130,8 @@ fn broker_uses(cx: &Context, client: &ProjectService, redis: &Service) -> Vec<(S
                 .split_once('=')
                 .filter(|_| url.text.starts_with("--"))
                 .map_or(url.text.as_str(), |(_, v)| v);
-            if names_redis(value) {
-                uses.push((client.name.clone(), url.span.clone()));
+            if let Some(host) = redis_url_host(value) {
+                uses.push((host.to_string(), url.span.clone()));
             }
         }
     }
