@@ -1,4 +1,6 @@
 use crate::compose::ProjectService;
+use std::collections::HashMap;
+
 use crate::compose::command::Arg;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::fix;
@@ -15,11 +17,18 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    // Each client's broker URLs are read once, not once per Redis: 10,000 services stay linear.
+    // Each client's broker URLs are read once and indexed by host, not read or searched once per
+    // Redis: 10,000 services stay linear.
     let clients: Vec<(&ProjectService, Vec<(String, Span)>)> = cx
         .running()
         .map(|client| (client, broker_uses(cx, client)))
         .collect();
+    let mut by_host: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for (c, (_, uses)) in clients.iter().enumerate() {
+        for (u, (host, _)) in uses.iter().enumerate() {
+            by_host.entry(host.as_str()).or_default().push((c, u));
+        }
+    }
     for redis_service in cx.running() {
         let Some(redis) = &redis_service.redis else {
             continue;
@@ -31,21 +40,24 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         else {
             continue;
         };
-        let hosts = redis_service.hostnames();
-        let uses: Vec<(&str, &Span)> = clients
-            .iter()
-            .filter(|(client, _)| client.name != redis_service.name)
-            .flat_map(|(client, uses)| {
-                uses.iter()
-                    .filter(|(host, _)| hosts.contains(&host.as_str()))
-                    .map(|(_, span)| (client.name.as_str(), span))
-            })
+        // In the clients' order, each use once (a Redis may have the same name twice).
+        let mut found: Vec<(usize, usize)> = redis_service
+            .hostnames()
+            .into_iter()
+            .flat_map(|host| by_host.get(host).into_iter().flatten().copied())
+            .filter(|&(c, _)| clients[c].0.name != redis_service.name)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        let uses: Vec<(&str, &Span)> = found
+            .into_iter()
+            .map(|(c, u)| (clients[c].0.name.as_str(), &clients[c].1[u].1))
             .collect();
         if uses.is_empty() {
             continue;
         }
-        let mut clients: Vec<&str> = uses.iter().map(|&(c, _)| c).collect();
-        clients.dedup();
+        let mut names: Vec<&str> = uses.iter().map(|&(c, _)| c).collect();
+        names.dedup();
         let mut diagnostic = RULE
             .at(
                 policy.span.clone(),
@@ -53,7 +65,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 format!(
                     "Redis `{}` is the task broker of {} but runs with `maxmemory-policy {}`: when it reaches maxmemory it silently deletes keys, queued tasks included",
                     redis_service.name,
-                    clients.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                    names.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
                     policy.value
                 ),
             )
