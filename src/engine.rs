@@ -7,6 +7,7 @@
 //! its text from there, after the same access checks as the first read. Projects are checked on
 //! every core and reported in the order they were found.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::budget::Budget;
@@ -42,11 +43,10 @@ pub fn lint(target: &Target, options: &LoadOptions, overrides: &Overrides) -> Re
             diagnostics
         })
         .collect();
-    let mut reported: Vec<FileId> = Vec::new();
+    let mut reported: HashSet<FileId> = HashSet::new();
     for (loaded, diagnostics) in projects.iter().zip(&mut found) {
         for &file in &loaded.files_read {
-            if !reported.contains(&file) {
-                reported.push(file);
+            if reported.insert(file) {
                 diagnostics.extend(suppressions.findings(
                     file,
                     &loaded.project,

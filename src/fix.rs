@@ -9,7 +9,7 @@
 //! their canonical path and written all or nothing: a temporary file beside each, with the
 //! original's mode, owner and group, flushed to disk, and only then renamed over the originals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::atomic::Staged;
@@ -35,15 +35,18 @@ pub fn select<'a>(
             .map(|e| (e.span.file, e.span.range.start))
             .min()
     });
-    let mut accepted: Vec<Edit> = Vec::new();
+    // Accepted edits by file and start: no two overlap, so no two start at the same place, and
+    // an edit need only be checked against its neighbours, not against every accepted one.
+    let mut accepted: BTreeMap<(FileId, usize), Edit> = BTreeMap::new();
     let mut applied = 0;
     for fix in fixes {
-        let new: Vec<&Edit> = fix.edits.iter().filter(|e| !accepted.contains(e)).collect();
+        let new: Vec<&Edit> = fix
+            .edits
+            .iter()
+            .filter(|e| accepted.get(&(e.span.file, e.span.range.start)) != Some(e))
+            .collect();
         let overlaps = new.iter().enumerate().any(|(i, edit)| {
-            accepted
-                .iter()
-                .chain(new[..i].iter().copied())
-                .any(|other| overlap(edit, other))
+            overlaps_accepted(edit, &accepted) || new[..i].iter().any(|other| overlap(edit, other))
         });
         if overlaps {
             continue;
@@ -51,16 +54,27 @@ pub fn select<'a>(
         if !new.is_empty() {
             applied += 1;
         }
-        accepted.extend(new.into_iter().cloned());
+        for edit in new {
+            accepted.insert((edit.span.file, edit.span.range.start), edit.clone());
+        }
     }
     let mut by_file: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
-    for edit in accepted {
-        by_file.entry(edit.span.file).or_default().push(edit);
-    }
-    for edits in by_file.values_mut() {
-        edits.sort_by_key(|e| (e.span.range.start, e.span.range.end));
+    for ((file, _), edit) in accepted {
+        by_file.entry(file).or_default().push(edit);
     }
     (by_file, applied)
+}
+
+/// Whether `edit` overlaps one of the `accepted` edits (which do not overlap each other): one
+/// that starts inside it or where it starts, or the last one that starts before it.
+fn overlaps_accepted(edit: &Edit, accepted: &BTreeMap<(FileId, usize), Edit>) -> bool {
+    let (file, range) = (edit.span.file, &edit.span.range);
+    let inside = (file, range.start)..(file, range.end.max(range.start + 1));
+    accepted.range(inside).next().is_some()
+        || accepted
+            .range((file, 0)..(file, range.start))
+            .next_back()
+            .is_some_and(|(_, before)| overlap(edit, before))
 }
 
 fn overlap(a: &Edit, b: &Edit) -> bool {
@@ -69,17 +83,23 @@ fn overlap(a: &Edit, b: &Edit) -> bool {
             || a.span.range.start == b.span.range.start)
 }
 
-/// Apply sorted, non-overlapping edits to a text, from the end so that offsets stay valid.
+/// Apply sorted, non-overlapping edits to a text, in one sweep from the start (not one
+/// `replace_range` per edit, which moves the rest of a big file each time).
 pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
-    let mut out = text.to_string();
-    for edit in edits.iter().rev() {
+    let inserted: usize = edits.iter().map(|e| e.replacement.len()).sum();
+    let mut out = String::with_capacity(text.len() + inserted);
+    let mut copied = 0;
+    for edit in edits {
         let range = edit.span.range.clone();
         assert!(
-            out.is_char_boundary(range.start) && out.is_char_boundary(range.end),
+            text.is_char_boundary(range.start) && text.is_char_boundary(range.end),
             "edits fall on character boundaries"
         );
-        out.replace_range(range, &edit.replacement);
+        out.push_str(&text[copied..range.start]);
+        out.push_str(&edit.replacement);
+        copied = range.end;
     }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -234,11 +254,18 @@ fn contains_shape(before: &Node, after: &Node) -> bool {
         (Value::Seq(a), Value::Seq(b)) => {
             a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| contains_shape(x, y))
         }
-        (Value::Map(a), Value::Map(b)) => a.iter().all(|entry| {
-            b.iter()
-                .find(|other| other.key.as_str() == entry.key.as_str())
-                .is_some_and(|other| contains_shape(&entry.value, &other.value))
-        }),
+        (Value::Map(a), Value::Map(b)) => {
+            // Each key's first entry, looked up once: `services` may have 10,000 keys.
+            let mut after: HashMap<Option<&str>, &Node> = HashMap::with_capacity(b.len());
+            for other in b {
+                after.entry(other.key.as_str()).or_insert(&other.value);
+            }
+            a.iter().all(|entry| {
+                after
+                    .get(&entry.key.as_str())
+                    .is_some_and(|other| contains_shape(&entry.value, other))
+            })
+        }
         _ => false,
     }
 }
@@ -358,6 +385,89 @@ mod tests {
         let edits = &edits[&file()];
         assert_eq!(edits.len(), 2);
         assert_eq!(apply_edits("mem=512m, x=ab", edits), "mem=1g, x=yy");
+    }
+
+    /// `select` and `apply_edits` as first written: a search of every accepted edit per edit,
+    /// one `replace_range` per edit from the end. The indexed versions must agree with them.
+    fn select_by_search(fixes: &[Fix]) -> (BTreeMap<FileId, Vec<Edit>>, usize) {
+        let mut fixes: Vec<&Fix> = fixes.iter().collect();
+        fixes.sort_by_key(|f| {
+            f.edits
+                .iter()
+                .map(|e| (e.span.file, e.span.range.start))
+                .min()
+        });
+        let mut accepted: Vec<Edit> = Vec::new();
+        let mut applied = 0;
+        for fix in fixes {
+            let new: Vec<&Edit> = fix.edits.iter().filter(|e| !accepted.contains(e)).collect();
+            let overlaps = new.iter().enumerate().any(|(i, edit)| {
+                accepted
+                    .iter()
+                    .chain(new[..i].iter().copied())
+                    .any(|other| overlap(edit, other))
+            });
+            if overlaps {
+                continue;
+            }
+            applied += usize::from(!new.is_empty());
+            accepted.extend(new.into_iter().cloned());
+        }
+        let mut by_file: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
+        for edit in accepted {
+            by_file.entry(edit.span.file).or_default().push(edit);
+        }
+        for edits in by_file.values_mut() {
+            edits.sort_by_key(|e| (e.span.range.start, e.span.range.end));
+        }
+        (by_file, applied)
+    }
+
+    fn apply_from_the_end(text: &str, edits: &[Edit]) -> String {
+        let mut out = text.to_string();
+        for edit in edits.iter().rev() {
+            out.replace_range(edit.span.range.clone(), &edit.replacement);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            rng_seed: proptest::test_runner::RngSeed::Fixed(9),
+            ..Default::default()
+        })]
+
+        #[test]
+        fn indexed_select_and_sweep_agree_with_the_search(
+            fixes in proptest::collection::vec(
+                proptest::collection::vec((0..2usize, 0..30usize, 0..5usize, 0..3usize), 1..4),
+                0..25,
+            )
+        ) {
+            let mut sources = SourceMap::default();
+            let files = [
+                sources.add(SourceFile::new("a.yml".into(), "")),
+                sources.add(SourceFile::new("b.yml".into(), "")),
+            ];
+            let fixes: Vec<Fix> = fixes
+                .into_iter()
+                .map(|edits| {
+                    fix(edits
+                        .into_iter()
+                        .map(|(f, start, len, text)| Edit {
+                            span: Span::new(files[f], start..start + len),
+                            replacement: ["", "x", "yz"][text].to_string(),
+                        })
+                        .collect())
+                })
+                .collect();
+            let (edits, applied) = select(&fixes);
+            proptest::prop_assert_eq!(&(edits.clone(), applied), &select_by_search(&fixes));
+            let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+            for edits in edits.values() {
+                proptest::prop_assert_eq!(apply_edits(text, edits), apply_from_the_end(text, edits));
+            }
+        }
     }
 
     #[test]

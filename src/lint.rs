@@ -2,6 +2,7 @@
 //! `orion-lint.toml`), run the rules, apply the rule settings and the suppression comments.
 //! [`crate::engine`] runs them over every project of a target.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::access::Boundary;
@@ -164,7 +165,7 @@ pub fn load_all(
         }
         Err(error) => errors.push(error),
     }
-    let imported: Vec<FileId> = loaded
+    let imported: HashSet<FileId> = loaded
         .iter()
         .flat_map(|p| p.project.imported.iter().copied())
         .collect();

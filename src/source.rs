@@ -93,6 +93,11 @@ impl SourceFile {
         display_path(&self.path)
     }
 
+    /// The byte offset at which each line starts, the first one at 0.
+    pub(crate) fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     /// Line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());

@@ -140,12 +140,18 @@ impl Suppressions {
             .collect();
         diagnostics.retain(|d| {
             let mut suppressed = false;
-            for (&file, suppressions) in self.files.iter_mut() {
-                let own = compose_files.contains(&file);
-                let related = file == d.primary.span.file || d.uses.iter().any(|u| u.file == file);
-                if !related && !own {
+            // The files whose comments may cover the finding, each once: not every file of the
+            // run, which would make a tree of projects quadratic.
+            let mut related: Vec<FileId> = compose_files.clone();
+            related.push(d.primary.span.file);
+            related.extend(d.uses.iter().map(|u| u.file));
+            related.sort_unstable();
+            related.dedup();
+            for file in related {
+                let Some(suppressions) = self.files.get_mut(&file) else {
                     continue;
-                }
+                };
+                let own = compose_files.contains(&file);
                 for directive in &mut suppressions.directives {
                     if !directive.covers(d, file, own) {
                         continue;

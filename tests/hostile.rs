@@ -2010,3 +2010,73 @@ fn engine_many_projects_including_one_broken_file_name_it_and_write_nothing() {
     );
     assert_eq!(snapshot(dir.path()), before, "nothing written");
 }
+
+// ---- Size (issue 9): many services, many projects; linear work within the same bounds ----
+
+/// A compose file of `n` services: every other one a Celery worker without a memory limit that
+/// names the one Redis at the top as its broker, so that findings and their labels lie all over
+/// the file.
+fn perf_services(n: usize) -> String {
+    let mut text = String::from(
+        "services:\n  redis:\n    image: redis:7\n    command: redis-server --maxmemory 100mb --maxmemory-policy allkeys-lru\n    mem_limit: 256m\n",
+    );
+    for i in 0..n {
+        if i % 2 == 0 {
+            let _ = write!(
+                text,
+                "  worker{i}:\n    image: app\n    command: celery -A app worker\n    environment:\n      CELERY_BROKER_URL: redis://redis:6379/0\n"
+            );
+        } else {
+            let _ = write!(text, "  web{i}:\n    image: nginx\n    mem_limit: 64m\n");
+        }
+    }
+    text
+}
+
+#[test]
+fn perf_a_file_of_many_services_answers_within_bounds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("compose.yaml"), perf_services(200)).expect("compose file");
+    let run = common::run_bounded(dir.path(), &["--color", "never"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "warnings only: {}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("mem-limit-missing").count(),
+        100,
+        "one finding per worker"
+    );
+    let broker = run
+        .stdout
+        .split("redis-broker-eviction")
+        .nth(1)
+        .expect("the broker finding");
+    assert_eq!(broker.matches("uses it as a broker").count(), 100);
+    // Snippets name lines of the file, however far apart their labels are.
+    let last = perf_services(200)
+        .lines()
+        .position(|l| l == "  worker198:")
+        .expect("last worker")
+        + 5;
+    assert!(
+        run.stdout
+            .contains(&format!("{last} │       CELERY_BROKER_URL")),
+        "{}",
+        &run.stdout[..2000.min(run.stdout.len())]
+    );
+}
+
+#[test]
+fn perf_a_tree_of_many_projects_answers_within_bounds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for p in 0..60 {
+        let project = dir.path().join(format!("p{p:03}"));
+        fs::create_dir(&project).expect("project dir");
+        fs::write(project.join("compose.yaml"), perf_services(4)).expect("compose file");
+        fs::write(project.join(".env"), "A=1\n").expect(".env");
+    }
+    let run = common::run_bounded(dir.path(), &["--format", "concise"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "warnings only: {}", run.stderr);
+    assert_eq!(run.stdout.matches("mem-limit-missing").count(), 120);
+    assert!(run.stdout.contains("p059/compose.yaml"), "{}", run.stdout);
+}

@@ -47,21 +47,15 @@ pub fn is_compose_file_name(name: &str) -> bool {
 /// so that a base file and its override are always linted together; any other file is a project
 /// of its own. Projects come out sorted by path, each once.
 pub fn projects(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, LoadError> {
+    // Duplicates go once all are found (sorting, not a search of the list per project).
     let mut projects: Vec<Vec<PathBuf>> = Vec::new();
-    let mut add = |project: Vec<PathBuf>| {
-        if !projects.contains(&project) {
-            projects.push(project);
-        }
-    };
     for path in paths {
         let metadata = std::fs::metadata(path)
             .map_err(|e| LoadError::in_file(path, format!("cannot read this path: {e}")))?;
         if metadata.is_dir() {
-            for dir_projects in walk(path) {
-                dir_projects.into_iter().for_each(&mut add);
-            }
+            projects.extend(walk(path).into_iter().flatten());
         } else {
-            add(project_of_file(path));
+            projects.push(project_of_file(path));
         }
     }
     for project in &mut projects {

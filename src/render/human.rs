@@ -253,7 +253,7 @@ impl Snippets {
         let ranges: Vec<_> = labels.iter().map(|l| l.span.range.clone()).collect();
         Snippets {
             name: escape_controls(&source.display_path()),
-            view: View::new(&source.text, &ranges),
+            view: View::new(source, &ranges),
             text: source.text.clone(),
         }
     }
@@ -279,6 +279,8 @@ impl miette::SourceCode for Snippets {
                 .as_bytes()
                 .read_span(span, context_lines_before, context_lines_after)?;
         let line_count = contents.line_count().saturating_sub(contents.line()).max(1);
+        // The view leaves out lines no label needs: the line is the file's, not the view's.
+        let line = self.view.file_line(contents.span().offset());
         // Columns count characters of the file, as in the messages (not bytes, as miette does).
         let offset = self.view.file_offset(contents.span().offset());
         let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -293,7 +295,7 @@ impl miette::SourceCode for Snippets {
                 self.name.clone(),
                 contents.data(),
                 *contents.span(),
-                contents.line(),
+                line,
                 column,
                 line_count,
             )

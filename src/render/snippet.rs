@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use crate::source::SourceFile;
+
 /// Longer lines are clipped around the labels.
 const MAX_LINE: usize = 400;
 /// How much of a clipped line is kept before a label's start and after its start.
@@ -141,42 +143,82 @@ pub(crate) fn masked(text: &str) -> String {
 }
 
 /// A file as a snippet shows it, with a map from offsets in the file to offsets in the view.
-/// Only the lines around `labels` are kept (snippets show one line of context); every other line
-/// is empty, so that line numbers stay right.
+/// Only the lines around `labels` are kept (snippets show one line of context); a run of other
+/// lines becomes at most [`GAP_LINES`] empty lines, so that the view, and miette's scans of it,
+/// grow with the labels and not with the file, while snippets stay apart.
 pub(crate) struct View {
     pub(crate) text: String,
     /// `(offset in the file, offset in the view)` at each character of the kept lines and at
-    /// the start of every line, in increasing order of both.
+    /// the start of every line in the view, in increasing order of both.
     map: Vec<(usize, usize)>,
+    /// `(offset in the view, 0-based line in the file)` at the start of every line in the view.
+    lines: Vec<(usize, usize)>,
 }
 
+/// Empty lines that stand for a run of lines no label needs.
+const GAP_LINES: usize = 2;
+
 impl View {
-    pub(crate) fn new(text: &str, labels: &[Range<usize>]) -> View {
-        let line_starts: Vec<usize> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+    pub(crate) fn new(file: &SourceFile, labels: &[Range<usize>]) -> View {
+        let text = &*file.text;
+        let line_starts = file.line_starts();
         let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset) - 1;
-        let mut kept = vec![false; line_starts.len()];
-        for label in labels {
-            let (first, last) = (line_of(label.start), line_of(label.end));
-            let last = (last + 1).min(line_starts.len() - 1);
-            kept[first.saturating_sub(1)..=last].fill(true);
-        }
+        // The kept lines, as sorted inclusive ranges of line indexes.
+        let mut kept: Vec<(usize, usize)> = labels
+            .iter()
+            .map(|label| {
+                let (first, last) = (line_of(label.start), line_of(label.end));
+                (
+                    first.saturating_sub(1),
+                    (last + 1).min(line_starts.len() - 1),
+                )
+            })
+            .collect();
+        kept.sort_unstable();
         let mut view = View {
             text: String::new(),
             map: Vec::new(),
+            lines: Vec::new(),
         };
-        for (index, &start) in line_starts.iter().enumerate() {
-            let end = line_starts.get(index + 1).copied().unwrap_or(text.len());
-            view.map.push((start, view.text.len()));
-            if kept[index] {
-                view.push_line(&text[start..end], start, labels);
-            } else if text[start..end].ends_with('\n') {
+        let line_end = |index: usize| line_starts.get(index + 1).copied().unwrap_or(text.len());
+        let mut next = 0;
+        for (first, last) in kept {
+            if last < next {
+                continue;
+            }
+            // The skipped lines before these: all end with a line break.
+            let gap = next..first.min(next + GAP_LINES);
+            for (index, &start) in line_starts.iter().enumerate().take(gap.end).skip(gap.start) {
+                view.start_line(start, index);
+                view.text.push('\n');
+            }
+            for index in first.max(next)..=last {
+                let start = line_starts[index];
+                view.start_line(start, index);
+                view.push_line(&text[start..line_end(index)], start, labels);
+            }
+            next = last + 1;
+        }
+        // The skipped lines after the last label: the last one may end without a line break.
+        for index in next..line_starts.len().min(next + GAP_LINES) {
+            view.start_line(line_starts[index], index);
+            if text[line_starts[index]..line_end(index)].ends_with('\n') {
                 view.text.push('\n');
             }
         }
         view.map.push((text.len(), view.text.len()));
         view
+    }
+
+    fn start_line(&mut self, start: usize, index: usize) {
+        self.map.push((start, self.text.len()));
+        self.lines.push((self.text.len(), index));
+    }
+
+    /// The 0-based line of the file at a view offset.
+    pub(crate) fn file_line(&self, offset: usize) -> usize {
+        let at = self.lines.partition_point(|&(v, _)| v <= offset);
+        self.lines.get(at.saturating_sub(1)).map_or(0, |&(_, l)| l)
     }
 
     /// One kept line (with its line break), masked, escaped and clipped around the labels.
@@ -280,7 +322,10 @@ mod tests {
     #[test]
     fn views_escape_controls_and_keep_offsets() {
         let text = "a: \u{1b}]0;x\u{7}\nDB_PASSWORD=pw\nb: 1\r\n";
-        let view = View::new(text, std::slice::from_ref(&(20..21)));
+        let view = View::new(
+            &SourceFile::new("t.yml".into(), text),
+            std::slice::from_ref(&(20..21)),
+        );
         assert_eq!(view.text, "a: \\u{1b}]0;x\\u{7}\nDB_PASSWORD=**\nb: 1\r\n");
         let pw = text.find("pw").unwrap_or_default();
         assert_eq!(&view.text[view.range(&(pw..pw + 2))], "**");
@@ -291,8 +336,38 @@ mod tests {
     fn long_lines_are_clipped_around_labels() {
         let text = format!("x: {}: b: c\n", "a".repeat(70_000));
         let colon = text.rfind(": b").unwrap_or_default();
-        let view = View::new(&text, std::slice::from_ref(&(colon..colon + 1)));
+        let view = View::new(
+            &SourceFile::new("t.yml".into(), text.as_str()),
+            std::slice::from_ref(&(colon..colon + 1)),
+        );
         assert!(view.text.len() < 1_000, "{}", view.text.len());
         assert_eq!(&view.text[view.range(&(colon..colon + 3))], ": b");
+    }
+
+    /// The view of a long file is as long as its labels need, and says which line of the file
+    /// each of its lines is, however far apart the labels are.
+    #[test]
+    fn views_leave_out_lines_no_label_needs() {
+        let text: String = (1..=5_000).map(|i| format!("k{i}: v{i}\n")).collect();
+        let at = |line: usize| text.find(&format!("k{line}:")).unwrap_or_default();
+        let labels = [
+            at(2)..at(2) + 2,
+            at(2_500)..at(2_500) + 5,
+            at(4_999)..at(4_999) + 5,
+        ];
+        let view = View::new(&SourceFile::new("t.yml".into(), text.as_str()), &labels);
+        assert!(view.text.len() < 200, "{:?}", view.text);
+        for (label, line) in labels.iter().zip([2, 2_500, 4_999]) {
+            let shown = view.range(label);
+            assert_eq!(&view.text[shown.clone()], &text[label.clone()]);
+            assert_eq!(view.file_offset(shown.start), label.start);
+            assert_eq!(view.file_line(shown.start) + 1, line);
+            let before = view.text[..shown.start].rfind('\n').unwrap_or_default();
+            assert_eq!(
+                view.file_line(before) + 2,
+                line,
+                "the line before is kept too"
+            );
+        }
     }
 }
