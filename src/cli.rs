@@ -16,7 +16,7 @@ use crate::lint::{self, Report, Target};
 use crate::render::{
     self, Concise, Github, Gitlab, Human, Json, Junit, Rdjson, Rdjsonl, Renderer, Sarif,
 };
-use crate::settings::{Origin, Overrides};
+use crate::settings::Overrides;
 use crate::source::SourceMap;
 use crate::{plans, rules};
 
@@ -573,6 +573,17 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
     }
     if args.fix || args.diff {
         let run = fix(args, &target, &options, &overrides);
+        // The rescale report goes beside the findings, or to stderr when stdout is for a diff or
+        // a machine format.
+        let report_on_stdout =
+            !args.diff && matches!(args.format, Format::Human) && args.output_file.is_none();
+        for text in &run.rescaled {
+            if report_on_stdout {
+                writeln!(io::stdout().lock(), "{text}")?;
+            } else {
+                eprintln!("{text}");
+            }
+        }
         if args.diff {
             let errors: Vec<LoadError> = run.load_errors.into_iter().chain(run.errors).collect();
             print_errors(&errors, &SourceMap::default(), human)?;
@@ -684,6 +695,8 @@ struct FixRun {
     load_errors: Vec<LoadError>,
     /// With `--diff`: the fixes as a unified diff.
     diff: String,
+    /// What each rescale written (or, with `--diff`, shown) did, as a before/after table.
+    rescaled: Vec<String>,
 }
 
 /// Fix every project of the target: write the fixes (`--fix`) or collect their diff (`--diff`).
@@ -699,20 +712,13 @@ fn fix(args: &CheckArgs, target: &Target, options: &LoadOptions, overrides: &Ove
         .into_iter()
         .map(|e| e.detached(&sources))
         .collect();
-    let (mut fixed, mut diff, mut errors) = (0, String::new(), Vec::new());
+    let (mut fixed, mut diff, mut errors, mut rescaled) =
+        (0, String::new(), Vec::new(), Vec::new());
     for loaded in &projects {
-        if loaded
-            .settings
-            .plan
-            .as_ref()
-            .is_some_and(|p| p.origin == Origin::CommandLine)
-            && loaded.settings.current_plan.is_none()
-        {
-            eprintln!(
-                "note: {}: to rescale the limits to the new plan, say which plan they are sized for now with `x-orion-lint: {{plan: cax11}}` or `--from-plan cax11`",
-                sources.get(loaded.project.main_file()).display_path()
-            );
-        }
+        // The same `rescale::plan` as the fix below computes, for the report.
+        let rescale = crate::rescale::requested(loaded)
+            .and_then(Result::ok)
+            .map(|r| render::rescale_text(&r, !args.diff));
         let files: Vec<PathBuf> = loaded
             .project
             .files
@@ -727,9 +733,15 @@ fn fix(args: &CheckArgs, target: &Target, options: &LoadOptions, overrides: &Ove
             Some(&crate::rescale::requested_fixes),
         );
         match outcome {
-            Ok(outcome) if args.diff => diff.push_str(&crate::fix::diff(&outcome)),
+            Ok(outcome) if args.diff => {
+                diff.push_str(&crate::fix::diff(&outcome));
+                rescaled.extend(rescale);
+            }
             Ok(outcome) => match crate::fix::write(&outcome) {
-                Ok(()) => fixed += outcome.applied,
+                Ok(()) => {
+                    fixed += outcome.applied;
+                    rescaled.extend(rescale);
+                }
                 Err(error) => errors.push(error),
             },
             Err(error) => errors.push(error),
@@ -740,6 +752,7 @@ fn fix(args: &CheckArgs, target: &Target, options: &LoadOptions, overrides: &Ove
         errors,
         load_errors,
         diff,
+        rescaled,
     }
 }
 

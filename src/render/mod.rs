@@ -13,7 +13,7 @@ mod snippet;
 
 use std::io::{self, Write};
 
-pub use budget::{budget_json, budget_text};
+pub use budget::{budget_json, budget_text, rescale_text};
 pub use concise::Concise;
 pub use github::Github;
 pub use gitlab::Gitlab;
