@@ -765,9 +765,9 @@ pub fn requested_fixes(loaded: &LoadedProject, sources: &SourceMap) -> Result<Ve
 
 /// The values sized from one service's limit, each keeping its share of it: `memswap_limit`
 /// (equal to the limit, no swap, stays equal), reservations (on a move up: on a move down the
-/// reservation is the floor the rescale refuses to go below), JVM and Node heaps, Redis
-/// `maxmemory` and PostgreSQL's memory settings. The one place where what follows a limit is
-/// produced.
+/// reservation is the floor the rescale refuses to go below), JVM (`-Xmx`, `-Xms`) and Node
+/// heaps, Redis `maxmemory` and PostgreSQL's memory settings. The one place where what follows a
+/// limit is produced.
 fn dependent_edits(
     service: &ProjectService,
     before: u64,
@@ -805,9 +805,14 @@ fn dependent_edits(
             }
         }
     }
-    for heap in [&service.workload.jvm_heap, &service.workload.node_heap]
-        .into_iter()
-        .flatten()
+    let workload = &service.workload;
+    for heap in [
+        &workload.jvm_heap,
+        &workload.jvm_initial_heap,
+        &workload.node_heap,
+    ]
+    .into_iter()
+    .flatten()
     {
         let new = to_mib(scale(heap.bytes));
         let text = match heap.runtime {

@@ -396,3 +396,25 @@ fn rescale_every_cax_step_up_and_down() {
         }
     }
 }
+
+#[test]
+fn rescale_the_initial_jvm_heap_follows_too() {
+    for (from, to) in [("cax21", "cax11"), ("cax11", "cax21")] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("compose.yaml"),
+            format!("x-orion-lint:\n  plan: {from}\nservices:\n  search:\n    image: opensearchproject/opensearch:2.15.0\n    environment:\n      OPENSEARCH_JAVA_OPTS: -Xms512m -Xmx512m\n    mem_limit: 1g\n"),
+        )
+        .unwrap();
+        let fixed = run(dir.path(), &["--fix", "--plan", to]);
+        assert_ne!(fixed.code, Some(2), "{}", fixed.stderr);
+        let limit = limits(dir.path())["search"];
+        assert_ne!(limit, 1024, "{from} -> {to}");
+        let heap = size(limit / 2);
+        assert!(
+            text(dir.path(), "compose.yaml").contains(&format!("-Xms{heap} -Xmx{heap}")),
+            "{from} -> {to}: {}",
+            text(dir.path(), "compose.yaml")
+        );
+    }
+}
