@@ -418,3 +418,17 @@ fn rescale_the_initial_jvm_heap_follows_too() {
         );
     }
 }
+
+#[test]
+fn rescale_to_the_assumed_plan_records_it_and_changes_no_limit() {
+    let dir = copy("testdata/rescale/one-limited");
+    let fixed = run(dir.path(), &["--fix", "--plan", "cax11"]);
+    assert_ne!(fixed.code, Some(2), "{}", fixed.stderr);
+    let said = common::one_line(&fixed.stdout);
+    assert!(
+        said.contains("limits already sized for CAX11, the smallest CAX plan they fit: no limit changed; the plan is recorded"),
+        "{said}"
+    );
+    assert_eq!(limits(dir.path())["api"], 512);
+    assert!(text(dir.path(), "compose.yaml").contains("  plan: cax11\n"));
+}

@@ -167,6 +167,19 @@ fn write_budget(out: &mut String, budget: &Budget, project: &LoadedProject, sour
 pub fn rescale_text(rescale: &Rescale, done: bool) -> String {
     let mut out = String::new();
     let (from, to) = (rescale.from.display_name(), rescale.to.display_name());
+    if std::ptr::eq(rescale.from, rescale.to) {
+        let outcome = if done {
+            "no limit changed; the plan is recorded"
+        } else {
+            "nothing to rescale"
+        };
+        let _ = writeln!(
+            out,
+            "  limits already sized for {to}, the smallest {} plan they fit: {outcome}",
+            rescale.family()
+        );
+        return out;
+    }
     if done {
         let changed = rescale.changed().count();
         let _ = writeln!(
