@@ -585,11 +585,18 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
             FixMode::Write
         };
         let run = engine::fix(&target, &options, &overrides, applicability, mode);
-        let mut stderr = io::stderr().lock();
-        for note in &run.notes {
-            write!(stderr, "{}", render::note(note))?;
+        // The rescale report goes beside the findings, or to stderr when stdout is for a diff or
+        // a machine format.
+        let report_on_stdout =
+            !args.diff && matches!(args.format, Format::Human) && args.output_file.is_none();
+        for rescale in run.rescales() {
+            let text = render::rescale_text(&rescale, mode == FixMode::Write);
+            if report_on_stdout {
+                writeln!(io::stdout().lock(), "{text}")?;
+            } else {
+                eprintln!("{text}");
+            }
         }
-        drop(stderr);
         let Some(report) = run.lint else {
             print_errors(&run.errors, &SourceMap::default(), human)?;
             write!(io::stdout().lock(), "{}", run.diff)?;

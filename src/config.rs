@@ -81,11 +81,11 @@ pub fn load(
 fn check_keys(root: &Node) -> Result<(), LoadError> {
     for entry in root.as_map().unwrap_or_default() {
         let key = entry.key.as_str().unwrap_or_default();
-        if key == "services" {
+        if key == "services" || key == "grow" {
             return Err(LoadError::at(
                 entry.key.span.clone(),
                 format!(
-                    "`services` (rescale policies) cannot be set in `{FILE_NAME}`: it belongs to one compose file, in its `x-orion-lint` block"
+                    "`{key}` (rescale policies) cannot be set in `{FILE_NAME}`: it belongs to one compose file, in its `x-orion-lint` block"
                 ),
             ));
         }

@@ -16,7 +16,7 @@ use crate::diagnostic::{Applicability, Diagnostic};
 use crate::fix;
 use crate::lint::{self, LoadedProject, Report, Target};
 use crate::rescale::{self, Rescale};
-use crate::settings::{Origin, Overrides};
+use crate::settings::Overrides;
 use crate::source::{FileId, SourceMap};
 use crate::suppress::Suppressions;
 
@@ -104,14 +104,6 @@ pub enum FixMode {
     Diff,
 }
 
-/// Something a run tells the user besides its findings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Note {
-    /// `--plan` names a new plan, but nothing says which plan the limits of the project (its main
-    /// file) are sized for now, so they are not rescaled.
-    RescaleNeedsCurrentPlan { file: PathBuf },
-}
-
 /// What fixing the projects of a target did.
 pub struct FixReport {
     /// With [`FixMode::Write`]: the lint of the fixed files, with how many fixes were applied and
@@ -121,7 +113,21 @@ pub struct FixReport {
     pub diff: String,
     /// With [`FixMode::Diff`]: the projects that could not be read or fixed.
     pub errors: Vec<LoadError>,
-    pub notes: Vec<Note>,
+    /// The projects as they were before the fixes.
+    before: Vec<LoadedProject>,
+    /// Which of them were fixed (written, or with `--diff` shown).
+    fixed_projects: Vec<usize>,
+}
+
+impl FixReport {
+    /// The rescale `--fix --plan` made in each project it fixed: the same `rescale::plan` as the
+    /// fixes were made from.
+    pub fn rescales(&self) -> Vec<Rescale<'_>> {
+        self.fixed_projects
+            .iter()
+            .filter_map(|&i| rescale::requested(&self.before[i]).and_then(Result::ok))
+            .collect()
+    }
 }
 
 /// Fix every project of a target with the fixes `applicability` allows, and with `--plan`
@@ -135,19 +141,9 @@ pub fn fix(
 ) -> FixReport {
     let mut sources = SourceMap::default();
     let (projects, load_errors) = lint::load_all(target, options, overrides, &mut sources);
-    let (mut fixed, mut diff, mut errors, mut notes) = (0, String::new(), Vec::new(), Vec::new());
-    for loaded in &projects {
-        if loaded
-            .settings
-            .plan
-            .as_ref()
-            .is_some_and(|p| p.origin == Origin::CommandLine)
-            && loaded.settings.current_plan.is_none()
-        {
-            notes.push(Note::RescaleNeedsCurrentPlan {
-                file: sources.get(loaded.project.main_file()).path.clone(),
-            });
-        }
+    let (mut fixed, mut diff, mut errors) = (0, String::new(), Vec::new());
+    let mut fixed_projects = Vec::new();
+    for (i, loaded) in projects.iter().enumerate() {
         let files: Vec<PathBuf> = loaded
             .project
             .files
@@ -162,10 +158,14 @@ pub fn fix(
             Some(&rescale::requested_fixes),
         );
         match outcome {
-            Ok(outcome) if mode == FixMode::Diff => diff.push_str(&fix::diff(&outcome)),
+            Ok(outcome) if mode == FixMode::Diff => {
+                diff.push_str(&fix::diff(&outcome));
+                fixed_projects.push(i);
+            }
             Ok(outcome) => match fix::write(&outcome) {
                 Ok(()) => {
                     fixed += outcome.applied;
+                    fixed_projects.push(i);
                     for (canonical, change) in &outcome.changes {
                         options.read.wrote(canonical, change.fixed.as_bytes());
                     }
@@ -184,7 +184,8 @@ pub fn fix(
                 .map(|e| e.detached(&sources))
                 .chain(errors)
                 .collect(),
-            notes,
+            before: projects,
+            fixed_projects,
         },
         FixMode::Write => {
             // The lint of the fixed texts reports the projects' load errors itself.
@@ -195,7 +196,8 @@ pub fn fix(
                 lint: Some(report),
                 diff,
                 errors: Vec::new(),
-                notes,
+                before: projects,
+                fixed_projects,
             }
         }
     }

@@ -126,7 +126,7 @@ pub struct Outcome {
 pub type ExtraFixes<'a> = &'a dyn Fn(&LoadedProject, &SourceMap) -> Result<Vec<Fix>, LoadError>;
 
 /// Fix one project: lint, apply the fixes allowed by `applicability`, re-lint, until nothing is
-/// left to fix. `extra` fixes are applied in the first pass. Nothing is written.
+/// left to fix. `extra` fixes are applied alone in the first pass. Nothing is written.
 pub fn fix_project(
     files: &[PathBuf],
     options: &LoadOptions,
@@ -161,6 +161,13 @@ pub fn fix_project(
         // Findings come without such fixes already (see `lint::withhold_outside`); these do not.
         let boundary = &loaded.project.boundary;
         fixes.retain(|f| crate::edit::file_outside(f, boundary, &sources).is_none());
+        // A rescale is applied alone, so that the fixes of findings are made for the new limits
+        // (a Redis `maxmemory` inserted for the new limit, not the old one).
+        let diagnostics = if fixes.is_empty() {
+            diagnostics
+        } else {
+            Vec::new()
+        };
         fixes.extend(
             diagnostics
                 .into_iter()

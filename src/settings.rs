@@ -18,9 +18,9 @@ pub const DEFAULT_OS_RESERVE: u64 = 512 * 1024 * 1024;
 /// fork for RDB/AOF rewrites and fragmentation (AWS ElastiCache reserves 25% by default).
 pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
 
-/// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`, and `services`, which holds
-/// rescale policies (see `rescale`) and belongs to one compose file.
-pub const KEYS: [&str; 9] = [
+/// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`, and `services` and `grow`,
+/// which hold rescale policies (see `rescale`) and belong to one compose file.
+pub const KEYS: [&str; 10] = [
     "plan",
     "os-reserve",
     "redis-headroom",
@@ -30,6 +30,7 @@ pub const KEYS: [&str; 9] = [
     "ignore",
     "alert-rules",
     "services",
+    "grow",
 ];
 
 /// Options given on the command line, which win over the compose file.

@@ -271,7 +271,10 @@ fn budget_text_shows_bars_totals_and_the_smallest_plan() {
         "{text}"
     );
     assert!(text.contains("OVER by 2 GiB"), "{text}");
-    assert!(text.contains("smallest plan that fits: CAX21"), "{text}");
+    assert!(
+        text.contains("smallest plan that fits today's limits: CAX21"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "without a known memory limit (not counted, so the total is a lower bound): redis"

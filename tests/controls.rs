@@ -405,6 +405,10 @@ fn bad_orion_lint_toml_exits_two_naming_file_line_and_closest_key() {
             "[services.db]\nweight = 2\n",
             "orion-lint.toml:1:2: `services` (rescale policies) cannot be set in `orion-lint.toml`",
         ),
+        (
+            "grow = \"fill\"\n",
+            "orion-lint.toml:1:1: `grow` (rescale policies) cannot be set in `orion-lint.toml`",
+        ),
     ];
     for (toml, expected) in cases {
         write(dir.path(), "orion-lint.toml", toml);

@@ -282,8 +282,17 @@ fn assert_compose_agrees(compose: &Path, before: &[PathBuf], after: &[PathBuf], 
         (a.into_iter().collect(), b.into_iter().collect());
     for path in a.keys().chain(b.keys()) {
         let (x, y) = (a.get(path), b.get(path));
+        // The limits, and the values sized from them that a rescale makes follow.
+        let heap = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .is_some_and(|t| t.contains("-Xmx") || t.contains("max-old-space-size"))
+        };
         let allowed = path.ends_with(".mem_limit")
             || path.ends_with(".deploy.resources.limits.memory")
+            || path.ends_with(".mem_reservation")
+            || path.ends_with(".memswap_limit")
+            || path.ends_with(".deploy.resources.reservations.memory")
+            || path.contains(".environment.") && heap(x) && heap(y)
             || path.contains(".command[")
             || path.ends_with(".command") && x == Some(&Value::Null)
             || path.ends_with(".name")
@@ -387,7 +396,7 @@ fn rescale_policies_pin_weigh_and_cap_services() {
     let rescale = rescale::plan(
         &loaded.project,
         &loaded.settings,
-        plans::find("cax11").unwrap(),
+        plans::find("cax11"),
         plans::find("cax21").unwrap(),
     )
     .unwrap();
@@ -402,7 +411,8 @@ fn rescale_policies_pin_weigh_and_cap_services() {
     };
     assert_eq!(after("monitoring"), 256, "pinned");
     assert_eq!(after("api"), 1024, "capped");
-    assert!(after("db") > 4096, "weighted: {}", after("db"));
+    // The room keeps CAX11's 2.75 GiB free outside the containers: 4 GiB, three quarters to db.
+    assert!(after("db") > 3072, "weighted: {}", after("db"));
     assert_eq!(after("db") % 128, 0, "tidy steps above 1 GiB");
     assert!(rescale.total_after() + (512 << 20) <= 8 << 30);
     let fixes = rescale::fixes(&rescale, &loaded.project, &sources);
@@ -458,7 +468,7 @@ fn shrinking_scales_down_or_refuses_without_writing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot rescale to CPX11"), "{stderr}");
     assert!(
-        stderr.contains("`db` would get 1.5 GiB but needs at least 3 GiB"),
+        stderr.contains("`db` would get 768 MiB but needs at least 3 GiB"),
         "{stderr}"
     );
     assert_eq!(
@@ -715,7 +725,8 @@ fn fixtures_rescale_safely() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // The anchor shared by `web` and `scheduler` is rewritten once, for both.
+    // The anchor shared by `web` (nginx) and `scheduler` keeps its value, fixed footprints both;
+    // `api`'s own limit grows.
     let dir = copy("testdata/anchors");
     orion(dir.path())
         .args(["--fix", "--plan", "cax31"])
@@ -723,9 +734,10 @@ fn fixtures_rescale_safely() {
         .unwrap();
     let text = std::fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap();
     assert!(
-        text.contains("    resources:\n      limits:\n        memory: 1536M\n"),
+        text.contains("    resources:\n      limits:\n        memory: 256M\n"),
         "{text}"
     );
+    assert!(text.contains("memory: 1536M"), "{text}");
     // A limit from `.env` is rewritten in `.env`, a default inside `${...}` in place.
     let dir = copy("testdata/semantics/interpolation");
     orion(dir.path())
@@ -733,13 +745,13 @@ fn fixtures_rescale_safely() {
         .output()
         .unwrap();
     let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
-    assert!(env.contains("WORKER_MEM=2176m\n"), "{env}");
+    assert!(env.contains("WORKER_MEM=1920m\n"), "{env}");
     // Values that follow a limit are rewritten where written too: in `.env`, in a default.
     assert!(env.contains("export REDIS_MAXMEMORY=240mb "), "{env}");
     let text = std::fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
-    assert!(text.contains("mem_limit: ${API_MEM:-1408m}"), "{text}");
+    assert!(text.contains("mem_limit: ${API_MEM:-1280m}"), "{text}");
     assert!(
-        text.contains("shared_buffers=${PG_SHARED_BUFFERS:-544MB}"),
+        text.contains("shared_buffers=${PG_SHARED_BUFFERS:-480MB}"),
         "{text}"
     );
 }

@@ -2080,3 +2080,78 @@ fn perf_a_tree_of_many_projects_answers_within_bounds() {
     assert_eq!(run.stdout.matches("mem-limit-missing").count(), 120);
     assert!(run.stdout.contains("p059/compose.yaml"), "{}", run.stdout);
 }
+
+// ---- Rescaling (`--fix --plan`): hostile sizes, counts and policies ----
+
+/// `--fix --plan PLAN` in a project of one `compose.yaml`: bounded, no panic; returns the run and
+/// whether the file changed.
+fn rescale_run(compose: &str, plan: &str) -> (common::Bounded, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    let before = snapshot(dir.path());
+    let run = common::run_bounded(dir.path(), &["--fix", "--plan", plan, "--color", "never"]);
+    run.assert_bounded();
+    let changed = snapshot(dir.path()) != before;
+    (run, changed)
+}
+
+#[test]
+fn rescale_limits_and_replicas_beyond_any_plan_are_refused_cleanly() {
+    let (run, changed) = rescale_run(
+        "services:\n  api:\n    image: acme/api:1\n    mem_limit: 8000000000g\n    scale: 1000000\n  db:\n    image: postgres:16\n    mem_limit: 16e\n",
+        "cax21",
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(!changed, "nothing written: {run:?}");
+    let message = common::one_line(&run.stderr);
+    assert!(
+        message.contains("compose.yaml") && message.contains("falls short by"),
+        "{message}"
+    );
+}
+
+#[test]
+fn rescale_bad_policies_name_file_and_line() {
+    for (policy, why) in [
+        ("grow: everything", "`grow` in `x-orion-lint` must be"),
+        (
+            "services: {api: {role: boss}}",
+            "`role` of service `api` must be one of",
+        ),
+        (
+            "services: {api: {weight: -1}}",
+            "`weight` of service `api` must be",
+        ),
+        (
+            "services: {api: {cap: lots}}",
+            "`cap` of service `api` must be",
+        ),
+    ] {
+        let (run, changed) = rescale_run(
+            &format!(
+                "x-orion-lint:\n  plan: cax11\n  {policy}\nservices:\n  api:\n    image: acme/api:1\n    mem_limit: 512m\n"
+            ),
+            "cax21",
+        );
+        assert_eq!(run.code, Some(2), "{policy}: {run:?}");
+        assert!(!changed, "{policy}: nothing written");
+        let message = common::one_line(&run.stderr);
+        assert!(
+            message.contains("compose.yaml") && message.contains(why),
+            "{policy}: {message}"
+        );
+    }
+}
+
+#[test]
+fn rescale_hundreds_of_services_sharing_one_anchor() {
+    let mut compose = String::from(
+        "x-orion-lint:\n  plan: cax11\nx-app: &app\n  image: acme/app:1\n  mem_limit: 8m\nservices:\n",
+    );
+    for i in 0..500 {
+        let _ = writeln!(compose, "  s{i}: *app");
+    }
+    let (run, changed) = rescale_run(&compose, "cax41");
+    assert_ne!(run.code, Some(2), "{run:?}");
+    assert!(changed, "{run:?}");
+}

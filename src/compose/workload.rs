@@ -105,6 +105,8 @@ pub struct Workload {
     pub web: Option<WebWorkers>,
     pub celery: Option<CeleryWorker>,
     pub jvm_heap: Option<Heap>,
+    /// `-Xms`: the heap the JVM starts with, which it refuses to exceed `-Xmx`.
+    pub jvm_initial_heap: Option<Heap>,
     pub node_heap: Option<Heap>,
 }
 
@@ -115,7 +117,8 @@ pub fn workload(service: &Service, sources: &SourceMap) -> Workload {
     Workload {
         web: web_workers(service, &argv, sources),
         celery: celery_worker(service, &argv, command, sources),
-        jvm_heap: jvm_heap(service, &argv, sources),
+        jvm_heap: jvm_heap(service, &argv, sources, "-Xmx"),
+        jvm_initial_heap: jvm_heap(service, &argv, sources, "-Xms"),
         node_heap: node_heap(service, &argv, sources),
     }
 }
@@ -251,8 +254,13 @@ fn command_words(argv: &[Arg], sources: &SourceMap) -> Vec<Arg> {
 }
 
 /// The JVM reads `JAVA_TOOL_OPTIONS` first, then its command line (where launch scripts put
-/// `JAVA_OPTS` and the like), then `_JAVA_OPTIONS`; the last `-Xmx` wins.
-fn jvm_heap(service: &Service, argv: &[Arg], sources: &SourceMap) -> Option<Heap> {
+/// `JAVA_OPTS` and the like), then `_JAVA_OPTIONS`; the last `-Xmx` (or `-Xms`: `option`) wins.
+fn jvm_heap(
+    service: &Service,
+    argv: &[Arg],
+    sources: &SourceMap,
+    option: &'static str,
+) -> Option<Heap> {
     /// Variables launch scripts of common images copy onto the `java` command line.
     const SCRIPT_VARIABLES: &[&str] = &[
         "JAVA_OPTS",
@@ -273,7 +281,7 @@ fn jvm_heap(service: &Service, argv: &[Arg], sources: &SourceMap) -> Option<Heap
     sources_in_order.push((None, command_words(argv, sources)));
     sources_in_order.extend(from_env("_JAVA_OPTIONS"));
     last_heap(&sources_in_order, sources, Runtime::Jvm, |text| {
-        text.strip_prefix("-Xmx").map(|size| ("-Xmx", size))
+        text.strip_prefix(option).map(|size| (option, size))
     })
 }
 

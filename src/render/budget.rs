@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::budget::Row;
 use crate::engine::ProjectBudget;
 use crate::lint::LoadedProject;
-use crate::rescale::Rescale;
+use crate::rescale::{self, Rescale};
 use crate::source::SourceMap;
 use crate::units::human_bytes;
 
@@ -145,41 +145,81 @@ fn write_budget(out: &mut String, entry: &ProjectBudget, sources: &SourceMap) {
                 .join(", ")
         );
     }
+    // A rescale `--fix` would refuse is reported by `--fix`; the table shows only one that works.
     if let Some(rescale) = &entry.rescale {
-        write_rescale(out, rescale, name_width);
+        out.push('\n');
+        out.push_str(&rescale_text(rescale, false));
     }
     match budget.smallest_fitting_plan() {
         Some(p) => {
             let _ = writeln!(
                 out,
-                "  smallest plan that fits: {} ({} vCPU, {})",
+                "  smallest plan that fits today's limits: {} ({} vCPU, {})",
                 p.display_name(),
                 p.vcpus,
                 human_bytes(p.ram_bytes())
             );
         }
-        None => out.push_str("  no plan in the catalog fits\n"),
+        None => out.push_str("  no plan in the catalog fits today's limits\n"),
     }
 }
 
-fn write_rescale(out: &mut String, rescale: &Rescale, name_width: usize) {
+/// A rescale as a before/after table with its totals: the preview of `budget --plan` (`done`
+/// false) and the report of `--fix --plan` (`done` true) print the same [`Rescale`].
+pub fn rescale_text(rescale: &Rescale, done: bool) -> String {
+    let mut out = String::new();
+    let (from, to) = (rescale.from.display_name(), rescale.to.display_name());
+    if std::ptr::eq(rescale.from, rescale.to) {
+        let outcome = if done {
+            "no limit changed; the plan is recorded"
+        } else {
+            "nothing to rescale"
+        };
+        let _ = writeln!(
+            out,
+            "  limits already sized for {to}, the smallest {} plan they fit: {outcome}",
+            rescale.family()
+        );
+        return out;
+    }
+    if done {
+        let changed = rescale.changed().count();
+        let _ = writeln!(
+            out,
+            "  rescaled from {from} to {to}: {changed} limit{} changed",
+            if changed == 1 { "" } else { "s" }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  rescaled from {from} to {to} by `orion-lint --fix --plan {}`:",
+            rescale.to.name
+        );
+    }
+    if rescale.from_assumed {
+        let _ = writeln!(
+            out,
+            "  limits sized for {from}: the smallest {} plan they fit; use --from-plan to say otherwise",
+            rescale.family()
+        );
+    }
+    let name_width = rescale
+        .rows
+        .iter()
+        .map(|r| r.service.name.len())
+        .chain(["service".len()])
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
-        "\n  rescaled from {} to {} by `orion-lint --fix --plan {}`:",
-        rescale.from.display_name(),
-        rescale.to.display_name(),
-        rescale.to.name
-    );
-    let _ = writeln!(
-        out,
-        "  {:name_width$}  {:>9}     {:>9}  {:>3}",
+        "  {:name_width$}  {:>9}     {:>9}  {:>3}  role",
         "service", "before", "after", "×"
     );
     for row in &rescale.rows {
         let after = if row.after == row.before {
-            format!("{:>9}", "=")
+            "=".to_string()
         } else {
-            format!("{:>9}", human_bytes(row.after))
+            human_bytes(row.after)
         };
         let note = row
             .note
@@ -188,22 +228,43 @@ fn write_rescale(out: &mut String, rescale: &Rescale, name_width: usize) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:name_width$}  {:>9}  →  {after}  {:>3}{note}",
+            "  {:name_width$}  {:>9}  →  {after:>9}  {:>3}  {}{note}",
             row.service.name,
             human_bytes(row.before),
-            row.replicas
+            row.replicas,
+            row.role.name()
         );
     }
-    let needed = rescale.total_after() + rescale.os_reserve;
     let _ = writeln!(
         out,
-        "  containers {} → {}; with the OS reserve {} of {} ({} left)",
+        "  containers {} → {} of {}'s {}: {} left outside the containers ({} OS reserve included; {} on {from})",
         human_bytes(rescale.total_before()),
         human_bytes(rescale.total_after()),
-        human_bytes(needed),
+        to,
         human_bytes(rescale.to.ram_bytes()),
-        human_bytes(rescale.to.ram_bytes().saturating_sub(needed))
+        human_bytes(rescale.free_after()),
+        human_bytes(rescale.os_reserve),
+        human_bytes(rescale.free_before()),
     );
+    if !rescale.unlimited.is_empty() {
+        let count = rescale.unlimited.len();
+        let bound = rescale
+            .growth_bound
+            .map(|b| format!("; while they run, no limit grows more than {b:.2}×, the ratio of the plans' usable RAM"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  the budget leaves {count} service{} out, without a known limit: {}{bound}",
+            if count == 1 { "" } else { "s" },
+            rescale
+                .unlimited
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out
 }
 
 fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
@@ -276,11 +337,21 @@ pub fn budget_json(budgets: &[ProjectBudget], sources: &SourceMap) -> String {
                 "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
                 "rescale": rescale.as_ref().map(|r| json!({
                     "from": r.from.name,
+                    "from_assumed": r.from_assumed,
                     "to": r.to.name,
+                    "grow": match r.growth {
+                        rescale::Growth::Headroom => "headroom",
+                        rescale::Growth::Fill => "fill",
+                    },
                     "containers_before_bytes": r.total_before(),
                     "containers_after_bytes": r.total_after(),
+                    "free_before_bytes": r.free_before(),
+                    "free_after_bytes": r.free_after(),
+                    "unlimited": r.unlimited.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+                    "growth_bound": r.growth_bound,
                     "services": r.rows.iter().map(|row| json!({
                         "name": row.service.name,
+                        "role": row.role.name(),
                         "before_bytes": row.before,
                         "after_bytes": row.after,
                         "replicas": row.replicas,

@@ -14,7 +14,7 @@ mod tables;
 
 use std::io::{self, Write};
 
-pub use budget::{budget_json, budget_text};
+pub use budget::{budget_json, budget_text, rescale_text};
 pub use concise::Concise;
 pub use github::Github;
 pub use gitlab::Gitlab;
@@ -23,7 +23,7 @@ pub use json::{Json, Location};
 pub use junit::Junit;
 pub use rdjson::{Rdjson, Rdjsonl};
 pub use sarif::Sarif;
-pub use tables::{note, plans_json, plans_text, rules_json, rules_text};
+pub use tables::{plans_json, plans_text, rules_json, rules_text};
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::Report;

@@ -1,11 +1,9 @@
-//! `orion-lint rules` and `orion-lint plans`: the tables of rules and plans, as text or JSON, and
-//! the notes a run prints beside its findings.
+//! `orion-lint rules` and `orion-lint plans`: the tables of rules and plans, as text or JSON.
 
 use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::engine::Note;
 use crate::plans::Plan;
 use crate::registry::Rule;
 
@@ -73,14 +71,4 @@ pub fn plans_json(plans: &[Plan]) -> String {
         })
         .collect();
     serde_json::to_string_pretty(&list).expect("JSON values serialize")
-}
-
-/// A note, as one line for stderr.
-pub fn note(note: &Note) -> String {
-    match note {
-        Note::RescaleNeedsCurrentPlan { file } => format!(
-            "note: {}: to rescale the limits to the new plan, say which plan they are sized for now with `x-orion-lint: {{plan: cax11}}` or `--from-plan cax11`\n",
-            crate::source::display_path(file)
-        ),
-    }
 }
