@@ -120,6 +120,7 @@ impl ProjectArgs {
             environment: std::env::vars().collect(),
             env_files: self.env_files.clone(),
             allow_outside: self.allow_outside.clone(),
+            docs: Vec::new(),
         }
     }
 
@@ -566,7 +567,10 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
             return Ok(Status::Failure);
         }
     };
-    let options = args.project.load_options();
+    let mut options = args.project.load_options();
+    if let Target::Paths(paths) = &target {
+        options.docs = crate::docs::find::candidates(paths);
+    }
     let overrides = args.overrides();
     if args.unsafe_fixes && !(args.fix || args.diff) {
         eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");

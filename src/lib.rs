@@ -12,7 +12,7 @@
 //! Around that core: [`units`] reads sizes with each program's grammar, [`plans`] is the server
 //! catalog, [`budget`] adds up limits against a plan, [`fix`] applies the fixes that diagnostics
 //! carry (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
-//! command line on top.
+//! command line on top. [`docs`] reads the Markdown deployment docs checked against a project.
 
 pub mod access;
 mod atomic;
@@ -21,6 +21,7 @@ pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod diagnostic;
+pub mod docs;
 pub mod fix;
 mod hidden;
 pub mod lint;

@@ -108,7 +108,7 @@ pub fn load_project(
     sources: &mut SourceMap,
 ) -> Result<LoadedProject, LoadError> {
     let first_new = sources.len();
-    let project = compose::load(files, options, sources)?;
+    let mut project = compose::load(files, options, sources)?;
     let mut files_read: Vec<FileId> = project.files.clone();
     files_read.extend(&project.imported);
     files_read.extend(sources.ids().skip(first_new));
@@ -118,6 +118,7 @@ pub fn load_project(
         .map(|path| config::load(&path, &project.boundary, sources))
         .transpose()?;
     let settings = Settings::resolve_with(overrides, &project, config.as_ref(), sources)?;
+    project.docs = crate::docs::find::load(&mut project, config.as_ref(), &options.docs, sources)?;
     Ok(LoadedProject {
         project,
         settings,

@@ -20,8 +20,9 @@ pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
 
 /// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`, and `services`, which holds
 /// rescale policies (see `rescale`) and belongs to one compose file.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "plan",
+    "docs",
     "os-reserve",
     "redis-headroom",
     "profiles",

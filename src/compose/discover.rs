@@ -25,7 +25,7 @@ pub const OVERRIDE_FILES: [&str; 4] = [
     "docker-compose.override.yaml",
 ];
 
-const SKIPPED_DIRS: [&str; 3] = [".git", "target", "node_modules"];
+pub(crate) const SKIPPED_DIRS: [&str; 3] = [".git", "target", "node_modules"];
 
 /// Whether a file name looks like a compose file: `compose.yaml`, `docker-compose.prod.yml`,
 /// `compose-dev.yaml`, `docker-compose.override.yml`, but not `composer.yml`.
@@ -60,6 +60,10 @@ pub fn projects(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, LoadError> {
             for dir_projects in walk(path) {
                 dir_projects.into_iter().for_each(&mut add);
             }
+        } else if crate::docs::find::is_markdown(path) {
+            // A doc stands for the project it is checked against.
+            add(crate::docs::find::compose_file_of(path)
+                .map_or_else(|| vec![path.to_path_buf()], |file| project_of_file(&file)));
         } else {
             add(project_of_file(path));
         }

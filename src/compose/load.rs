@@ -26,6 +26,8 @@ pub struct LoadOptions {
     pub env_files: Vec<PathBuf>,
     /// `--allow-outside`: files and directories outside the repository that may be read.
     pub allow_outside: Vec<PathBuf>,
+    /// Markdown files named on the command line or found under its directories.
+    pub docs: Vec<crate::docs::find::Candidate>,
 }
 
 /// Variables for interpolation, with where each was set.

@@ -44,6 +44,8 @@ pub struct Project {
     pub boundary: Boundary,
     /// Files the project names that orion-lint did not read, and why.
     pub not_read: Vec<NotRead>,
+    /// The Markdown docs checked against the project (see [`crate::docs::find`]).
+    pub docs: Vec<crate::docs::Doc>,
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
@@ -184,6 +186,7 @@ pub fn load(
         compose_profiles,
         boundary: loaded.boundary,
         not_read,
+        docs: Vec::new(),
     })
 }
 
