@@ -1,10 +1,13 @@
 //! The rule documentation is executed: every `yaml bad` example in `lints/<rule>.md` must make
 //! that rule fire, every `yaml good` example must lint clean, and rules and docs match one to one.
+//! A `markdown bad` / `markdown good` block right after a compose example is a deployment doc
+//! beside it (`DEPLOY.md`, linted with it), and a `markdown fixed` block what `--fix` makes of it.
 
 use std::path::Path;
 
 use orion_lint::compose::LoadOptions;
 use orion_lint::diagnostic::Applicability;
+use orion_lint::docs::find::Candidate;
 use orion_lint::fix;
 use orion_lint::lint::{self, Target};
 use orion_lint::rules::RULES;
@@ -31,16 +34,38 @@ fn code_blocks(markdown: &str) -> Vec<(String, String, usize)> {
     blocks
 }
 
-/// The rules that fire on a compose file.
-fn lint_example(yaml: &str) -> Vec<(String, String)> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("compose.yaml");
+/// A compose example, and the Markdown doc beside it if the example has one.
+type Example<'a> = (&'a str, Option<&'a str>);
+
+/// The example whose compose block is `blocks[i]`: with the next block when it is the
+/// Markdown doc of the same kind (`markdown bad` after `yaml bad`).
+fn example<'a>(blocks: &'a [(String, String, usize)], i: usize) -> Example<'a> {
+    let kind = blocks[i].0.strip_prefix("yaml ").unwrap_or_default();
+    let doc = blocks
+        .get(i + 1)
+        .filter(|(info, _, _)| info.strip_prefix("markdown ") == Some(kind))
+        .map(|(_, text, _)| text.as_str());
+    (blocks[i].1.as_str(), doc)
+}
+
+/// Write an example into `dir`: its compose file, and its doc as `DEPLOY.md`.
+fn write_example(dir: &Path, (yaml, doc): Example) -> (std::path::PathBuf, LoadOptions) {
+    let file = dir.join("compose.yaml");
     std::fs::write(&file, yaml).expect("write example");
-    let report = lint::lint(
-        &Target::Files(vec![file]),
-        &LoadOptions::default(),
-        &Overrides::default(),
-    );
+    let mut options = LoadOptions::default();
+    if let Some(doc) = doc {
+        let path = dir.join("DEPLOY.md");
+        std::fs::write(&path, doc).expect("write example doc");
+        options.docs.push(Candidate::new(path, true));
+    }
+    (file, options)
+}
+
+/// The rules that fire on a compose file (and its doc).
+fn lint_example(example: Example) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (file, options) = write_example(dir.path(), example);
+    let report = lint::lint(&Target::Files(vec![file]), &options, &Overrides::default());
     assert!(
         report.errors.is_empty(),
         "example does not load: {:?}",
@@ -109,26 +134,25 @@ fn docs_state_the_rule_name_and_severity() {
 fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
     for rule in RULES {
         let blocks = code_blocks(rule.doc);
-        let bad: Vec<_> = blocks
-            .iter()
-            .filter(|(info, _, _)| info == "yaml bad")
-            .collect();
-        let good: Vec<_> = blocks
-            .iter()
-            .filter(|(info, _, _)| info == "yaml good")
-            .collect();
+        let of_kind = |kind: &str| -> Vec<(Example, usize)> {
+            (0..blocks.len())
+                .filter(|&i| blocks[i].0 == kind)
+                .map(|i| (example(&blocks, i), blocks[i].2))
+                .collect()
+        };
+        let (bad, good) = (of_kind("yaml bad"), of_kind("yaml good"));
         assert!(!bad.is_empty(), "{}: no `yaml bad` example", rule.name);
         assert!(!good.is_empty(), "{}: no `yaml good` example", rule.name);
-        for (_, yaml, line) in bad {
-            let found = lint_example(yaml);
+        for (example, line) in bad {
+            let found = lint_example(example);
             assert!(
                 found.iter().any(|(r, _)| r == rule.name),
                 "lints/{}.md:{line}: the bad example does not fire the rule; it gives {found:?}",
                 rule.name
             );
         }
-        for (_, yaml, line) in good {
-            let found = lint_example(yaml);
+        for (example, line) in good {
+            let found = lint_example(example);
             assert!(
                 found.is_empty(),
                 "lints/{}.md:{line}: the good example is not clean: {found:?}",
@@ -138,24 +162,29 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
     }
 }
 
-/// The text `--fix` (or `--fix --unsafe-fixes`) makes of a compose file.
-fn fix_example(yaml: &str, applicability: Applicability) -> String {
+/// The text `--fix` (or `--fix --unsafe-fixes`) makes of a compose file, and of its doc.
+fn fix_example(example: Example, applicability: Applicability) -> (String, Option<String>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("compose.yaml");
-    std::fs::write(&file, yaml).expect("write example");
+    let (file, options) = write_example(dir.path(), example);
     let outcome = fix::fix_project(
         std::slice::from_ref(&file),
-        &LoadOptions::default(),
+        &options,
         &Overrides::default(),
         applicability,
         None,
     )
     .expect("the example can be fixed");
-    outcome
-        .changes
-        .into_values()
-        .find(|change| change.path == file)
-        .map_or_else(|| yaml.to_string(), |change| change.fixed)
+    let fixed = |path: &Path, original: &str| {
+        outcome
+            .changes
+            .values()
+            .find(|change| change.path == path)
+            .map_or_else(|| original.to_string(), |change| change.fixed.clone())
+    };
+    let doc = example
+        .1
+        .map(|doc| fixed(&dir.path().join("DEPLOY.md"), doc));
+    (fixed(&file, example.0), doc)
 }
 
 #[test]
@@ -163,28 +192,36 @@ fn fixed_examples_are_what_the_fixes_produce() {
     let mut checked = 0;
     for rule in RULES {
         let blocks = code_blocks(rule.doc);
-        for pair in blocks.windows(2) {
-            let [(bad_info, bad, _), (fixed_info, fixed, line)] = pair else {
-                unreachable!("windows of two")
-            };
-            let applicability = match fixed_info.as_str() {
-                "yaml fixed" => Applicability::Safe,
-                "yaml fixed unsafe" => Applicability::Unsafe,
+        for i in 1..blocks.len() {
+            let (fixed_info, fixed, line) = &blocks[i];
+            let (applicability, of_doc) = match fixed_info.as_str() {
+                "yaml fixed" => (Applicability::Safe, false),
+                "yaml fixed unsafe" => (Applicability::Unsafe, false),
+                "markdown fixed" => (Applicability::Safe, true),
                 _ => continue,
             };
-            assert_eq!(
-                bad_info, "yaml bad",
+            // The compose block of the bad example: before its doc when the fix is the doc's.
+            let bad = i - 1 - usize::from(of_doc);
+            let expected_before = if of_doc { "markdown bad" } else { "yaml bad" };
+            assert!(
+                blocks[i - 1].0 == expected_before && blocks[bad].0 == "yaml bad",
                 "lints/{}.md:{line}: a fixed block follows a bad one",
                 rule.name
             );
-            let actual = fix_example(bad, applicability);
+            let (fixed_yaml, fixed_doc) = fix_example(example(&blocks, bad), applicability);
+            let actual = if of_doc {
+                fixed_doc.clone().unwrap_or_default()
+            } else {
+                fixed_yaml.clone()
+            };
             assert_eq!(
                 &actual, fixed,
                 "lints/{}.md:{line}: the fix gives another text",
                 rule.name
             );
+            let after = (fixed_yaml.as_str(), fixed_doc.as_deref());
             assert!(
-                !lint_example(&actual).iter().any(|(r, _)| r == rule.name),
+                !lint_example(after).iter().any(|(r, _)| r == rule.name),
                 "lints/{}.md:{line}: the fixed example still fires the rule",
                 rule.name
             );

@@ -14,6 +14,11 @@ use crate::yaml::Node;
 
 mod celery_child_memory_exceeds_limit;
 mod celery_concurrency_implicit;
+mod docs_limit_mismatch;
+mod docs_service_missing;
+mod docs_service_unknown;
+mod docs_total_mismatch;
+mod docs_value_mismatch;
 mod file_not_read;
 mod jvm_heap_exceeds_limit;
 mod mem_limit_conflict;
@@ -98,6 +103,11 @@ impl std::fmt::Debug for Rule {
 pub static RULES: &[&Rule] = &[
     &celery_child_memory_exceeds_limit::RULE,
     &celery_concurrency_implicit::RULE,
+    &docs_limit_mismatch::RULE,
+    &docs_service_missing::RULE,
+    &docs_service_unknown::RULE,
+    &docs_total_mismatch::RULE,
+    &docs_value_mismatch::RULE,
     &file_not_read::RULE,
     &jvm_heap_exceeds_limit::RULE,
     &mem_limit_conflict::RULE,
@@ -406,6 +416,46 @@ fn set_maxmemory(cx: &Context, directive: &Directive, value: &str) -> Option<Fix
         Applicability::Safe,
         edit,
     ))
+}
+
+/// What a budget table should state for a service: its limit, times its replicas when the
+/// table gives totals per service.
+struct DocBudget<'a> {
+    bytes: u64,
+    limit: u64,
+    replicas: u64,
+    limit_node: &'a Node,
+}
+
+impl DocBudget<'_> {
+    fn replicas_note(&self) -> String {
+        if self.replicas == 1 {
+            String::new()
+        } else {
+            format!(" x {} replicas", self.replicas)
+        }
+    }
+}
+
+fn doc_budget<'a>(
+    cx: &'a Context,
+    service: &str,
+    per_replica_total: bool,
+) -> Option<DocBudget<'a>> {
+    let service = cx.project.services.iter().find(|s| s.name == service)?;
+    let memory = service.memory();
+    let (limit, field) = memory.limit()?;
+    let replicas = if per_replica_total {
+        service.replicas()?
+    } else {
+        1
+    };
+    Some(DocBudget {
+        bytes: limit.checked_mul(replicas)?,
+        limit,
+        replicas,
+        limit_node: field.node,
+    })
 }
 
 /// Run every rule over a project; diagnostics come out in source order.
