@@ -328,3 +328,27 @@ fn a_fix_rewrites_only_the_cell_beside_escaped_pipes_and_alignment() {
         text.replace("512 MB", "256 MB")
     );
 }
+
+#[test]
+fn a_table_of_totals_counts_replicas_and_accepts_both_readings_of_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  worker:\n    image: x\n    deploy: {replicas: 3}\n    mem_limit: 512m\n  api:\n    image: x\n    mem_limit: 100m\n",
+    )
+    .unwrap();
+    let doc = "| Service | Total (limit x replicas) |\n|---|---|\n| worker | 1,536 MiB |\n| api | 104.9 MB |\n| **Total** | **1.6 GB** |\n";
+    fs::write(dir.path().join("budget.md"), doc).unwrap();
+    // 104.9 MB is 100 MiB read as powers of 1000; 1.6 GB is 1,636 MiB to its one decimal.
+    assert!(rules_found(dir.path(), &["."]).is_empty());
+    fs::write(
+        dir.path().join("budget.md"),
+        doc.replace("1,536 MiB", "512 MiB"),
+    )
+    .unwrap();
+    assert_eq!(
+        rules_found(dir.path(), &["."]),
+        ["budget.md:3:12 docs-limit-mismatch"]
+    );
+}
