@@ -568,7 +568,10 @@ fn check(args: &CheckArgs, human: &Human) -> io::Result<Status> {
             return Ok(Status::Failure);
         }
     };
-    let options = args.project.load_options();
+    let mut options = args.project.load_options();
+    if let Target::Paths(paths) = &target {
+        options.docs = crate::compose::docs::find::candidates(paths);
+    }
     let overrides = args.overrides();
     if args.unsafe_fixes && !(args.fix || args.diff) {
         eprintln!("warning: --unsafe-fixes does nothing without --fix or --diff");

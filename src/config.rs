@@ -21,8 +21,9 @@ use crate::yaml::{Entry, Node, Scalar, Style, Value};
 pub const FILE_NAME: &str = "orion-lint.toml";
 
 /// The keys of `orion-lint.toml` (and of the `x-orion-lint` block).
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "plan",
+    "docs",
     "os-reserve",
     "redis-headroom",
     "profiles",

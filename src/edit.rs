@@ -137,6 +137,44 @@ pub(crate) fn file_outside(fix: &Fix, boundary: &Boundary, sources: &SourceMap) 
         .cloned()
 }
 
+/// The edit inserting `| service | size | |` after `row`, with its indentation and pipes.
+pub(crate) fn insert_table_row(
+    file: crate::source::FileId,
+    table: &crate::compose::docs::Table,
+    row: &crate::compose::docs::Row,
+    service: &str,
+    bytes: u64,
+) -> Option<Edit> {
+    let size = row.size.as_ref()?.0.rewrite(bytes)?;
+    let cells: Vec<String> = (0..table.columns)
+        .map(|c| match c {
+            c if c == table.name_column => service.to_string(),
+            c if c == table.size_column => size.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let body = cells
+        .iter()
+        .map(|c| {
+            if c.is_empty() {
+                " ".to_string()
+            } else {
+                format!(" {c} ")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|");
+    let line = if row.piped {
+        format!("|{body}|")
+    } else {
+        body.trim().to_string()
+    };
+    Some(Edit {
+        span: Span::new(file, row.line_end..row.line_end),
+        replacement: format!("\n{}{}", row.indent, line),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,6 +234,9 @@ fn check_shape(source: &SourceFile, fixed: &str, edits: &[Edit]) -> Result<(), L
         span: edits.first().map(|e| e.span.clone()),
         related: Vec::new(),
     };
+    if crate::compose::docs::find::is_markdown(&source.path) {
+        return crate::compose::docs::check_fix(&source.text, fixed, edits).map_err(broken);
+    }
     if !is_yaml {
         let inserted_lines = edits.iter().any(|e| e.replacement.contains('\n'));
         if !inserted_lines && fixed.lines().count() != source.text.lines().count() {

@@ -13,7 +13,8 @@
 //! Around that core: [`units`] reads sizes with each program's grammar, [`plans`] is the server
 //! catalog, [`budget`] adds up limits against a plan, [`fix`] applies the fixes that diagnostics
 //! carry (built with the edit builders below the rules) (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
-//! command line on top.
+//! command line on top. [`compose::docs`] reads the Markdown deployment docs checked against a
+//! project, [`compose::alerts`] the Prometheus alert rules that watch its services.
 
 pub mod access;
 mod atomic;

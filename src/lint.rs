@@ -127,6 +127,8 @@ pub fn load_project(
     files_read.sort();
     files_read.dedup();
     let settings = Settings::resolve_with(overrides, &project, config.as_ref(), sources)?;
+    project.docs =
+        crate::compose::docs::find::load(&mut project, config.as_ref(), &options.docs, sources)?;
     Ok(LoadedProject {
         project,
         settings,

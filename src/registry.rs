@@ -51,6 +51,11 @@ pub static RULES: &[&Rule] = &[
     &ALERT_THRESHOLD_UNREACHABLE,
     &CELERY_CHILD_MEMORY_EXCEEDS_LIMIT,
     &CELERY_CONCURRENCY_IMPLICIT,
+    &DOCS_LIMIT_MISMATCH,
+    &DOCS_SERVICE_MISSING,
+    &DOCS_SERVICE_UNKNOWN,
+    &DOCS_TOTAL_MISMATCH,
+    &DOCS_VALUE_MISMATCH,
     &FILE_NOT_READ,
     &JVM_HEAP_EXCEEDS_LIMIT,
     &MEM_LIMIT_CONFLICT,
@@ -99,6 +104,41 @@ pub static CELERY_CONCURRENCY_IMPLICIT: Rule = Rule {
     severity: Severity::Warning,
     summary: "A Celery worker without a concurrency starts one process per CPU of the host",
     doc: include_str!("../lints/celery-concurrency-implicit.md"),
+};
+
+pub static DOCS_LIMIT_MISMATCH: Rule = Rule {
+    name: "docs-limit-mismatch",
+    severity: Severity::Warning,
+    summary: "A budget table in a Markdown doc states a memory limit the compose file does not set",
+    doc: include_str!("../lints/docs-limit-mismatch.md"),
+};
+
+pub static DOCS_SERVICE_MISSING: Rule = Rule {
+    name: "docs-service-missing",
+    severity: Severity::Warning,
+    summary: "A budget table in a Markdown doc lists the services but leaves out one with a memory limit",
+    doc: include_str!("../lints/docs-service-missing.md"),
+};
+
+pub static DOCS_SERVICE_UNKNOWN: Rule = Rule {
+    name: "docs-service-unknown",
+    severity: Severity::Warning,
+    summary: "A budget table in a Markdown doc has a row for a service the compose file does not define",
+    doc: include_str!("../lints/docs-service-unknown.md"),
+};
+
+pub static DOCS_TOTAL_MISMATCH: Rule = Rule {
+    name: "docs-total-mismatch",
+    severity: Severity::Warning,
+    summary: "A subtotal or total row of a budget table is not the sum of the rows it adds up",
+    doc: include_str!("../lints/docs-total-mismatch.md"),
+};
+
+pub static DOCS_VALUE_MISMATCH: Rule = Rule {
+    name: "docs-value-mismatch",
+    severity: Severity::Warning,
+    summary: "A Markdown doc states a service's maxmemory, limit, concurrency or workers unlike the compose file",
+    doc: include_str!("../lints/docs-value-mismatch.md"),
 };
 
 pub static FILE_NOT_READ: Rule = Rule {

@@ -20,8 +20,9 @@ pub const DEFAULT_REDIS_HEADROOM: f64 = 0.75;
 
 /// The keys of the `x-orion-lint:` block: those of `orion-lint.toml`, and `services` and `grow`,
 /// which hold rescale policies (see `rescale`) and belong to one compose file.
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 11] = [
     "plan",
+    "docs",
     "os-reserve",
     "redis-headroom",
     "profiles",

@@ -2155,3 +2155,163 @@ fn rescale_hundreds_of_services_sharing_one_anchor() {
     assert_ne!(run.code, Some(2), "{run:?}");
     assert!(changed, "{run:?}");
 }
+
+// ---- Deployment docs (issue 11): hostile Markdown ----
+
+/// A project with a compose file and `docs/guide.md` holding `doc`.
+fn docs_project(doc: &[u8]) -> tempfile::TempDir {
+    let dir = project(&[(
+        "compose.yaml",
+        "name: orion\nservices:\n  api:\n    image: x\n    command: uvicorn main:app --workers 2\n    mem_limit: 512m\n  redis:\n    image: redis\n    command: redis-server --maxmemory 96mb\n    mem_limit: 128m\n",
+    )]);
+    fs::create_dir(dir.path().join(".git")).expect(".git");
+    fs::create_dir(dir.path().join("docs")).expect("docs");
+    fs::write(dir.path().join("docs/guide.md"), doc).expect("doc");
+    dir
+}
+
+#[test]
+fn docs_hostile_markdown_is_answered_within_bounds() {
+    let mut huge_table = String::from("| Container | Limit |\n|---|---|\n");
+    for i in 0..5_000 {
+        let _ = writeln!(huge_table, "| host part {i} | 1 MB |");
+    }
+    let mut unknown_rows = String::from("| Container | Limit |\n|---|---|\n| api | 1 GB |\n");
+    for i in 0..2_000 {
+        let _ = writeln!(unknown_rows, "| gone-{i} | 1 MB |");
+    }
+    let wide = format!(
+        "| Service | Limit |{}\n|---|---|{}\n| api | 512 MB |{}\n",
+        " x |".repeat(20_000),
+        "---|".repeat(20_000),
+        " y |".repeat(20_000)
+    );
+    let docs: Vec<(&str, String)> = vec![
+        ("a table of 5,000 rows", huge_table),
+        ("2,000 rows of unknown services", unknown_rows),
+        ("a table 20,000 columns wide", wide),
+        (
+            "100,000 nested quotes",
+            format!(
+                "{}| Service | Limit |\n|---|---|\n| api | 1 MB |\n",
+                ">".repeat(100_000)
+            ),
+        ),
+        ("30,000 nested lists", "- ".repeat(30_000) + "x\n"),
+        (
+            "a paragraph of 12,000 facts",
+            "api --workers 9 redis maxmemory 1mb each replica adds ~1 MB ".repeat(4_000),
+        ),
+        (
+            "an unclosed fence",
+            format!(
+                "```\n{}",
+                "| Service | Limit |\n|---|---|\n| api | 1 MB |\n".repeat(10_000)
+            ),
+        ),
+        ("a 1 MB line of pipes", "|".repeat(1_000_000)),
+    ];
+    for (what, doc) in docs {
+        let dir = docs_project(doc.as_bytes());
+        // Concise: the human renderer's cost per finding is not what is measured here.
+        for args in [
+            &["--format", "concise", "docs/guide.md"][..],
+            &["--format", "concise", "--fix", "docs/guide.md"][..],
+        ] {
+            let run = common::run_bounded(dir.path(), args);
+            run.assert_bounded();
+            assert!(
+                run.code.is_some_and(|c| c < 2),
+                "{what} {args:?}: {}{}",
+                run.stdout,
+                run.stderr
+            );
+            eprintln!(
+                "{what} {args:?}: {:?}, {} KiB peak",
+                run.wall, run.peak_rss_kb
+            );
+        }
+    }
+}
+
+#[test]
+fn docs_unreadable_docs_are_a_clear_error_and_nothing_is_written() {
+    let dir = docs_project(b"| Service | Limit |\n|---|---|\n| api | 1 GB |\n\xff\xfe\n");
+    let compose = fs::read(dir.path().join("compose.yaml")).unwrap();
+    let run = common::run_bounded(dir.path(), &["--fix", "docs/guide.md"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(
+        run.stderr.contains("docs/guide.md") && run.stderr.contains("not UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(dir.path().join("compose.yaml")).unwrap(), compose);
+    assert_eq!(common::file_names(&dir.path().join("docs")), ["guide.md"]);
+    // A FIFO named as a doc does not block the run.
+    let fifo = dir.path().join("docs/fifo.md");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let run = common::run_bounded(dir.path(), &["docs/fifo.md"]);
+    run.assert_bounded();
+    assert!(run.stdout.contains("file-not-read"), "{run:#?}");
+}
+
+#[test]
+fn docs_secrets_beside_a_stale_cell_are_masked() {
+    let dir = docs_project(
+        b"| Container | Limit | Notes |\n|---|---|---|\n| api | 1 GB | DATABASE_URL=postgresql://orion:pgpass99@db/x |\n| redis | 128 MB | password: hunter2hunter2 |\n",
+    );
+    for format in FORMATS {
+        let run = secrets_run(dir.path(), &["--format", format, "docs/guide.md"], &[]);
+        assert!(
+            run.stdout.contains("docs-limit-mismatch"),
+            "{format}: {}",
+            run.stdout
+        );
+        for secret in ["pgpass99", "hunter2hunter2"] {
+            assert!(
+                !run.stdout.contains(secret),
+                "{format} shows {secret}:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn docs_a_value_from_a_variable_is_neither_printed_nor_written_into_a_doc() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "services:\n  redis:\n    image: redis\n    command: redis-server --maxmemory 96mb --maxmemory-policy ${POL}\n    mem_limit: 128m\n",
+        ),
+        (".env", "POL=s3cretpolicy\n"),
+    ]);
+    fs::create_dir(dir.path().join(".git")).expect(".git");
+    let doc = "## redis\n\nIt runs with `maxmemory-policy allkeys-lru`.\n";
+    fs::write(dir.path().join("guide.md"), doc).expect("doc");
+    for format in FORMATS {
+        let run = secrets_run(dir.path(), &["--format", format, "guide.md"], &[]);
+        assert!(
+            run.stdout.contains("docs-value-mismatch"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains("s3cretpolicy"),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+    secrets_run(dir.path(), &["--fix", "--unsafe-fixes", "guide.md"], &[]);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("guide.md")).unwrap(),
+        doc
+    );
+}

@@ -1,10 +1,13 @@
 //! The rule documentation is executed: every `yaml bad` example in `lints/<rule>.md` must make
 //! that rule fire, every `yaml good` example must lint clean, and rules and docs match one to one.
+//! A `markdown bad` / `markdown good` block right after a compose example is a deployment doc
+//! beside it (`DEPLOY.md`, linted with it), and a `markdown fixed` block what `--fix` makes of it.
 //! A doc's `yaml file PATH` blocks are written beside the compose file of each of its examples.
 
 use std::path::Path;
 
 use orion_lint::compose::LoadOptions;
+use orion_lint::compose::docs::find::Candidate;
 use orion_lint::diagnostic::Applicability;
 use orion_lint::engine;
 use orion_lint::fix;
@@ -33,6 +36,20 @@ fn code_blocks(markdown: &str) -> Vec<(String, String, usize)> {
     blocks
 }
 
+/// A compose example, and the Markdown doc beside it if the example has one.
+type Example<'a> = (&'a str, Option<&'a str>);
+
+/// The example whose compose block is `blocks[i]`: with the next block when it is the
+/// Markdown doc of the same kind (`markdown bad` after `yaml bad`).
+fn example<'a>(blocks: &'a [(String, String, usize)], i: usize) -> Example<'a> {
+    let kind = blocks[i].0.strip_prefix("yaml ").unwrap_or_default();
+    let doc = blocks
+        .get(i + 1)
+        .filter(|(info, _, _)| info.strip_prefix("markdown ") == Some(kind))
+        .map(|(_, text, _)| text.as_str());
+    (blocks[i].1.as_str(), doc)
+}
+
 /// The files a doc's examples have beside their compose file: its `yaml file PATH` blocks.
 fn example_files(blocks: &[(String, String, usize)]) -> Vec<(String, String)> {
     blocks
@@ -44,27 +61,34 @@ fn example_files(blocks: &[(String, String, usize)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A directory with the compose file of an example and the files beside it.
-fn example_dir(yaml: &str, files: &[(String, String)]) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// Write an example into `dir`: the files beside it, its compose file, and its doc as
+/// `DEPLOY.md`.
+fn write_example(
+    dir: &Path,
+    (yaml, doc): Example,
+    files: &[(String, String)],
+) -> (std::path::PathBuf, LoadOptions) {
     for (path, body) in files {
-        let path = dir.path().join(path);
+        let path = dir.join(path);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, body).expect("write a file of the example");
     }
-    let file = dir.path().join("compose.yaml");
+    let file = dir.join("compose.yaml");
     std::fs::write(&file, yaml).expect("write example");
-    (dir, file)
+    let mut options = LoadOptions::default();
+    if let Some(doc) = doc {
+        let path = dir.join("DEPLOY.md");
+        std::fs::write(&path, doc).expect("write example doc");
+        options.docs.push(Candidate::new(path, true));
+    }
+    (file, options)
 }
 
-/// The rules that fire on a compose file.
-fn lint_example(yaml: &str, files: &[(String, String)]) -> Vec<(String, String)> {
-    let (_dir, file) = example_dir(yaml, files);
-    let report = engine::lint(
-        &Target::Files(vec![file]),
-        &LoadOptions::default(),
-        &Overrides::default(),
-    );
+/// The rules that fire on a compose file (and its doc).
+fn lint_example(example: Example, files: &[(String, String)]) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (file, options) = write_example(dir.path(), example, files);
+    let report = engine::lint(&Target::Files(vec![file]), &options, &Overrides::default());
     assert!(
         report.errors.is_empty(),
         "example does not load: {:?}",
@@ -134,26 +158,25 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
     for rule in RULES {
         let blocks = code_blocks(rule.doc);
         let files = example_files(&blocks);
-        let bad: Vec<_> = blocks
-            .iter()
-            .filter(|(info, _, _)| info == "yaml bad")
-            .collect();
-        let good: Vec<_> = blocks
-            .iter()
-            .filter(|(info, _, _)| info == "yaml good")
-            .collect();
+        let of_kind = |kind: &str| -> Vec<(Example, usize)> {
+            (0..blocks.len())
+                .filter(|&i| blocks[i].0 == kind)
+                .map(|i| (example(&blocks, i), blocks[i].2))
+                .collect()
+        };
+        let (bad, good) = (of_kind("yaml bad"), of_kind("yaml good"));
         assert!(!bad.is_empty(), "{}: no `yaml bad` example", rule.name);
         assert!(!good.is_empty(), "{}: no `yaml good` example", rule.name);
-        for (_, yaml, line) in bad {
-            let found = lint_example(yaml, &files);
+        for (example, line) in bad {
+            let found = lint_example(example, &files);
             assert!(
                 found.iter().any(|(r, _)| r == rule.name),
                 "lints/{}.md:{line}: the bad example does not fire the rule; it gives {found:?}",
                 rule.name
             );
         }
-        for (_, yaml, line) in good {
-            let found = lint_example(yaml, &files);
+        for (example, line) in good {
+            let found = lint_example(example, &files);
             assert!(
                 found.is_empty(),
                 "lints/{}.md:{line}: the good example is not clean: {found:?}",
@@ -163,22 +186,33 @@ fn bad_examples_fire_their_rule_and_good_examples_are_clean() {
     }
 }
 
-/// The text `--fix` (or `--fix --unsafe-fixes`) makes of a compose file.
-fn fix_example(yaml: &str, files: &[(String, String)], applicability: Applicability) -> String {
-    let (_dir, file) = example_dir(yaml, files);
+/// The text `--fix` (or `--fix --unsafe-fixes`) makes of a compose file, and of its doc.
+fn fix_example(
+    example: Example,
+    files: &[(String, String)],
+    applicability: Applicability,
+) -> (String, Option<String>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (file, options) = write_example(dir.path(), example, files);
     let outcome = fix::fix_project(
         std::slice::from_ref(&file),
-        &LoadOptions::default(),
+        &options,
         &Overrides::default(),
         applicability,
         None,
     )
     .expect("the example can be fixed");
-    outcome
-        .changes
-        .into_values()
-        .find(|change| change.path == file)
-        .map_or_else(|| yaml.to_string(), |change| change.fixed)
+    let fixed = |path: &Path, original: &str| {
+        outcome
+            .changes
+            .values()
+            .find(|change| change.path == path)
+            .map_or_else(|| original.to_string(), |change| change.fixed.clone())
+    };
+    let doc = example
+        .1
+        .map(|doc| fixed(&dir.path().join("DEPLOY.md"), doc));
+    (fixed(&file, example.0), doc)
 }
 
 #[test]
@@ -187,28 +221,36 @@ fn fixed_examples_are_what_the_fixes_produce() {
     for rule in RULES {
         let blocks = code_blocks(rule.doc);
         let files = example_files(&blocks);
-        for pair in blocks.windows(2) {
-            let [(bad_info, bad, _), (fixed_info, fixed, line)] = pair else {
-                unreachable!("windows of two")
-            };
-            let applicability = match fixed_info.as_str() {
-                "yaml fixed" => Applicability::Safe,
-                "yaml fixed unsafe" => Applicability::Unsafe,
+        for i in 1..blocks.len() {
+            let (fixed_info, fixed, line) = &blocks[i];
+            let (applicability, of_doc) = match fixed_info.as_str() {
+                "yaml fixed" => (Applicability::Safe, false),
+                "yaml fixed unsafe" => (Applicability::Unsafe, false),
+                "markdown fixed" => (Applicability::Safe, true),
                 _ => continue,
             };
-            assert_eq!(
-                bad_info, "yaml bad",
+            // The compose block of the bad example: before its doc when the fix is the doc's.
+            let bad = i - 1 - usize::from(of_doc);
+            let expected_before = if of_doc { "markdown bad" } else { "yaml bad" };
+            assert!(
+                blocks[i - 1].0 == expected_before && blocks[bad].0 == "yaml bad",
                 "lints/{}.md:{line}: a fixed block follows a bad one",
                 rule.name
             );
-            let actual = fix_example(bad, &files, applicability);
+            let (fixed_yaml, fixed_doc) = fix_example(example(&blocks, bad), &files, applicability);
+            let actual = if of_doc {
+                fixed_doc.clone().unwrap_or_default()
+            } else {
+                fixed_yaml.clone()
+            };
             assert_eq!(
                 &actual, fixed,
                 "lints/{}.md:{line}: the fix gives another text",
                 rule.name
             );
+            let after = (fixed_yaml.as_str(), fixed_doc.as_deref());
             assert!(
-                !lint_example(&actual, &files)
+                !lint_example(after, &files)
                     .iter()
                     .any(|(r, _)| r == rule.name),
                 "lints/{}.md:{line}: the fixed example still fires the rule",

@@ -25,7 +25,7 @@ pub const OVERRIDE_FILES: [&str; 4] = [
     "docker-compose.override.yaml",
 ];
 
-const SKIPPED_DIRS: [&str; 3] = [".git", "target", "node_modules"];
+pub(crate) const SKIPPED_DIRS: [&str; 3] = [".git", "target", "node_modules"];
 
 /// Whether a file name looks like a compose file: `compose.yaml`, `docker-compose.prod.yml`,
 /// `compose-dev.yaml`, `docker-compose.override.yml`, but not `composer.yml`.
@@ -54,6 +54,12 @@ pub fn projects(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>, LoadError> {
             .map_err(|e| LoadError::in_file(path, format!("cannot read this path: {e}")))?;
         if metadata.is_dir() {
             projects.extend(walk(path).into_iter().flatten());
+        } else if super::docs::find::is_markdown(path) {
+            // A doc stands for the project it is checked against.
+            projects.push(
+                super::docs::find::compose_file_of(path)
+                    .map_or_else(|| vec![path.to_path_buf()], |file| project_of_file(&file)),
+            );
         } else {
             projects.push(project_of_file(path));
         }

@@ -29,6 +29,8 @@ pub struct LoadOptions {
     /// The files the run has read, each read from the disk once: options are for one run, as a
     /// file written since by anything but [`crate::engine::fix`] is not read again.
     pub read: crate::access::ReadCache,
+    /// Markdown files named on the command line or found under its directories.
+    pub docs: Vec<crate::compose::docs::find::Candidate>,
 }
 
 /// Variables for interpolation, with where each was set.

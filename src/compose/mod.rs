@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod broker;
 pub mod command;
 pub mod discover;
+pub mod docs;
 pub mod dotenv;
 pub mod interpolate;
 pub mod interpolated;
@@ -55,6 +56,8 @@ pub struct Project {
     pub outlines: HashMap<FileId, crate::yaml::Outline>,
     /// The memory thresholds of the Prometheus alert rules that watch its services.
     pub alerts: Vec<crate::compose::alerts::Threshold>,
+    /// The Markdown docs checked against the project (see [`crate::compose::docs::find`]).
+    pub docs: Vec<crate::compose::docs::Doc>,
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
@@ -200,6 +203,7 @@ pub fn load(
         broker_links: broker::links(&services),
         outlines: loaded.outlines,
         alerts,
+        docs: Vec::new(),
         services,
     })
 }

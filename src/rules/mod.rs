@@ -18,6 +18,11 @@ use crate::yaml::Node;
 mod alert_threshold_unreachable;
 mod celery_child_memory_exceeds_limit;
 mod celery_concurrency_implicit;
+mod docs_limit_mismatch;
+mod docs_service_missing;
+mod docs_service_unknown;
+mod docs_total_mismatch;
+mod docs_value_mismatch;
 mod file_not_read;
 mod jvm_heap_exceeds_limit;
 mod mem_limit_conflict;
@@ -81,6 +86,11 @@ static CHECKS: &[&Check] = &[
     &alert_threshold_unreachable::CHECK,
     &celery_child_memory_exceeds_limit::CHECK,
     &celery_concurrency_implicit::CHECK,
+    &docs_limit_mismatch::CHECK,
+    &docs_service_missing::CHECK,
+    &docs_service_unknown::CHECK,
+    &docs_total_mismatch::CHECK,
+    &docs_value_mismatch::CHECK,
     &file_not_read::CHECK,
     &jvm_heap_exceeds_limit::CHECK,
     &mem_limit_conflict::CHECK,
@@ -332,6 +342,46 @@ fn set_maxmemory(cx: &Context, directive: &Directive, value: &str) -> Option<Fix
         Applicability::Safe,
         edit,
     ))
+}
+
+/// What a budget table should state for a service: its limit, times its replicas when the
+/// table gives totals per service.
+struct DocBudget<'a> {
+    bytes: u64,
+    limit: u64,
+    replicas: u64,
+    limit_node: &'a Node,
+}
+
+impl DocBudget<'_> {
+    fn replicas_note(&self) -> String {
+        if self.replicas == 1 {
+            String::new()
+        } else {
+            format!(" x {} replicas", self.replicas)
+        }
+    }
+}
+
+fn doc_budget<'a>(
+    cx: &'a Context,
+    service: &str,
+    per_replica_total: bool,
+) -> Option<DocBudget<'a>> {
+    let service = cx.project.services.iter().find(|s| s.name == service)?;
+    let memory = service.memory();
+    let (limit, field) = memory.limit()?;
+    let replicas = if per_replica_total {
+        service.replicas()?
+    } else {
+        1
+    };
+    Some(DocBudget {
+        bytes: limit.checked_mul(replicas)?,
+        limit,
+        replicas,
+        limit_node: field.node,
+    })
 }
 
 /// Run every rule over a project; diagnostics come out in source order.
