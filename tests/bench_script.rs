@@ -58,6 +58,7 @@ fn compare_script_parses() {
 }
 
 #[test]
+#[ignore = "needs python3"]
 fn generated_files_have_the_services_asked_for() {
     let Some(python) = python3() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -78,6 +79,7 @@ fn generated_files_have_the_services_asked_for() {
 }
 
 #[test]
+#[ignore = "needs python3"]
 fn generated_trees_are_projects_with_their_env() {
     let Some(python) = python3() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -98,6 +100,7 @@ fn generated_trees_are_projects_with_their_env() {
 }
 
 #[test]
+#[ignore = "needs python3"]
 fn generated_rescalable_file_rescales_to_cax21() {
     let Some(python) = python3() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -123,7 +126,7 @@ fn generated_rescalable_file_rescales_to_cax21() {
 }
 
 #[test]
-#[ignore = "needs compose"]
+#[ignore = "needs compose and python3"]
 fn generated_files_are_valid_for_compose() {
     let (Some(compose), Some(python)) = (common::require_compose(), python3()) else {
         return;
