@@ -405,9 +405,13 @@ pub fn plan<'p>(
         }
         grow(&mut rows, room, growth_bound);
     } else {
-        // The limits keep their share of the usable RAM, and at most all of it.
-        let target = ((current as u128 * usable(to) as u128 / usable(from).max(1) as u128) as u64)
-            .min(usable(to));
+        // Limits that still fit the smaller plan stay; those that do not keep their share of the
+        // usable RAM (a stack sized for a far larger plan is not cut to a sliver of this one).
+        let target = if current <= usable(to) {
+            current
+        } else {
+            (current as u128 * usable(to) as u128 / usable(from).max(1) as u128) as u64
+        };
         shrink(&mut rows, target).map_err(|why| {
             format!(
                 "cannot rescale to {} ({}): the limits use {} plus a {} OS reserve, and shrinking them to fit is not possible: {why}",

@@ -403,13 +403,14 @@ fn rescale_the_initial_jvm_heap_follows_too() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("compose.yaml"),
-            format!("x-orion-lint:\n  plan: {from}\nservices:\n  search:\n    image: opensearchproject/opensearch:2.15.0\n    environment:\n      OPENSEARCH_JAVA_OPTS: -Xms512m -Xmx512m\n    mem_limit: 1g\n"),
+            format!("x-orion-lint:\n  plan: {from}\nservices:\n  search:\n    image: opensearchproject/opensearch:2.15.0\n    environment:\n      OPENSEARCH_JAVA_OPTS: -Xms3072m -Xmx3072m\n    mem_limit: 6g\n"),
         )
         .unwrap();
         let fixed = run(dir.path(), &["--fix", "--plan", to]);
         assert_ne!(fixed.code, Some(2), "{}", fixed.stderr);
+        // 6 GiB: more than a CAX11 holds, so a move down shrinks it too.
         let limit = limits(dir.path())["search"];
-        assert_ne!(limit, 1024, "{from} -> {to}");
+        assert_ne!(limit, 6144, "{from} -> {to}");
         let heap = size(limit / 2);
         assert!(
             text(dir.path(), "compose.yaml").contains(&format!("-Xms{heap} -Xmx{heap}")),
@@ -431,4 +432,26 @@ fn rescale_to_the_assumed_plan_records_it_and_changes_no_limit() {
     );
     assert_eq!(limits(dir.path())["api"], 512);
     assert!(text(dir.path(), "compose.yaml").contains("  plan: cax11\n"));
+}
+
+/// A move down changes no limit that still fits the smaller plan: a stack sized on a large
+/// server, using little of it, is not cut to the same sliver of a small one.
+#[test]
+fn rescale_down_keeps_limits_that_still_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "x-orion-lint:\n  plan: cax41\nservices:\n  db:\n    image: postgres:16\n    mem_limit: 1g\n  api:\n    image: registry.example.com/api:1\n    mem_limit: 1g\n",
+    )
+    .unwrap();
+    let fixed = run(dir.path(), &["--fix", "--plan", "cax11"]);
+    assert_ne!(fixed.code, Some(2), "{}", fixed.stderr);
+    let limits = limits(dir.path());
+    assert_eq!(
+        (limits["db"], limits["api"]),
+        (1024, 1024),
+        "{}",
+        fixed.stdout
+    );
+    assert!(text(dir.path(), "compose.yaml").contains("plan: cax11"));
 }
