@@ -70,7 +70,7 @@ pub struct Substitution {
     /// environment.
     pub source: Option<Span>,
     /// Where the value's text comes from, worded at the place it is used by
-    /// [`crate::hidden::origin`].
+    /// `crate::hidden::origin`.
     pub origin: ValueOrigin,
     /// Variables that were unset without a default: the value is not what the author meant.
     pub unset: Vec<String>,

@@ -14,7 +14,7 @@ use crate::source::{FileId, Span};
 pub const MAX_DEPTH: usize = 128;
 /// Nodes that alias expansion may create, against "billion laughs" documents. Keys count as nodes,
 /// and so does each record of an alias site a copied node carries (see [`Node::via`]) and each
-/// [`TEXT_PER_NODE`] bytes of a copied scalar's text.
+/// `TEXT_PER_NODE` bytes of a copied scalar's text.
 pub const MAX_ALIAS_NODES: usize = 100_000;
 /// Bytes of scalar text that cost as much as a node in the alias budget (a node takes about as
 /// much memory).
