@@ -28,7 +28,7 @@ impl Row<'_> {
         }
     }
 
-    /// [`Row::checked_subtotal`], saturating at `u64::MAX` (16 EiB).
+    /// `Row::checked_subtotal`, saturating at `u64::MAX` (16 EiB).
     pub fn subtotal(&self) -> u64 {
         self.checked_subtotal().unwrap_or(u64::MAX)
     }

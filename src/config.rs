@@ -2,7 +2,7 @@
 //!
 //! The file that applies to a project is the first `orion-lint.toml` found in the project
 //! directory (the directory of its first compose file) or its parents, up to the repository root
-//! (see [`crate::access`]: the nearest directory containing `.git`, else the project directory). It takes the keys of the
+//! (see `crate::access`: the nearest directory containing `.git`, else the project directory). It takes the keys of the
 //! `x-orion-lint` block; a compose file's own block and the command line win over it.
 //!
 //! The file is read as a tree of [`Node`]s with spans in the TOML text, so that the settings code

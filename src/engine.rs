@@ -2,7 +2,7 @@
 //! them, and return a report. The CLI parses its arguments, calls one of these, picks a renderer
 //! and sets the exit code; renderers show what a report holds.
 //!
-//! A run reads each file from the disk once ([`crate::access::ReadCache`] in its
+//! A run reads each file from the disk once (`crate::access::ReadCache` in its
 //! [`LoadOptions`]): the fix passes, the lint after `--fix` and projects that share a file take
 //! its text from there, after the same access checks as the first read. Projects are checked on
 //! every core and reported in the order they were found.

@@ -1,43 +1,84 @@
 //! orion-lint: a linter and autofixer for Docker Compose memory limits, Redis `maxmemory` and the
 //! RAM budget of the server plan a stack runs on.
 //!
-//! Data flows one way: files ([`source`]) are parsed into spanned YAML trees ([`yaml`]), which
+//! Data flows one way: files ([`source`]) are parsed into spanned YAML trees (`yaml`), which
 //! become a Compose project model ([`compose`]: interpolation, merges, `extends`, `include`,
-//! each service's memory, Redis and PostgreSQL settings); rules ([`rules`], one file each,
+//! each service's memory, Redis and PostgreSQL settings); rules (`rules`, one file each,
 //! documented in `lints/`, their names and severities in [`registry`]) turn the model into [`diagnostic::Diagnostic`]s, which a renderer
 //! ([`render`]) prints. [`lint`] holds the steps: it finds the projects, resolves their
-//! [`settings`] (command line, `x-orion-lint`, [`config`] file), runs the rules and applies
-//! [`selection`] and [`suppress`]ion comments; [`engine`] runs a whole command (lint, fix,
+//! [`settings`] (command line, `x-orion-lint`, `config` file), runs the rules and applies
+//! `selection` and `suppress`ion comments; [`engine`] runs a whole command (lint, fix,
 //! budget) over every project and returns its report.
 //!
-//! Around that core: [`units`] reads sizes with each program's grammar, [`plans`] is the server
-//! catalog, [`budget`] adds up limits against a plan, [`fix`] applies the fixes that diagnostics
-//! carry (built with the edit builders below the rules) (and [`rescale`] computes the ones `--fix --plan` needs), and [`cli`] is the thin
+//! Around that core: `units` reads sizes with each program's grammar, [`plans`] is the server
+//! catalog, [`budget`] adds up limits against a plan, `fix` applies the fixes that diagnostics
+//! carry (built with the edit builders below the rules) (and `rescale` computes the ones `--fix --plan` needs), and [`cli`] is the thin
 //! command line on top. [`compose::docs`] reads the Markdown deployment docs checked against a
 //! project, [`compose::alerts`] the Prometheus alert rules that watch its services.
+//!
+//! # Library use
+//!
+//! The entry points are [`engine::lint`], [`engine::fix`] and [`engine::budget`]; each takes a
+//! [`lint::Target`], the [`compose::LoadOptions`] and the command line's [`settings::Overrides`],
+//! and returns a report of [`diagnostic::Diagnostic`]s (each naming its [`registry::Rule`] and
+//! carrying its [`diagnostic::Fix`]es) that a [`render`]er prints. Nothing is executed and no
+//! connection is opened; nothing outside the project's repository is read.
+//!
+//! ```
+//! use orion_lint::compose::LoadOptions;
+//! use orion_lint::engine;
+//! use orion_lint::lint::Target;
+//! use orion_lint::settings::Overrides;
+//!
+//! let repo = tempfile::tempdir()?;
+//! std::fs::create_dir(repo.path().join(".git"))?;
+//! let compose = repo.path().join("compose.yaml");
+//! std::fs::write(&compose, "services:\n  web:\n    image: nginx\n")?;
+//!
+//! let report = engine::lint(
+//!     &Target::Files(vec![compose]),
+//!     &LoadOptions::default(),
+//!     &Overrides::default(),
+//! );
+//! assert!(report.errors.is_empty());
+//! let rules: Vec<&str> = report.diagnostics.iter().map(|d| d.rule).collect();
+//! assert_eq!(rules, ["mem-limit-missing"]);
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
-pub mod access;
+pub(crate) mod access;
 mod atomic;
 pub mod budget;
 pub mod cli;
 pub mod compose;
-pub mod config;
 pub mod diagnostic;
 mod edit;
 pub mod engine;
-pub mod fix;
 mod hidden;
 pub mod lint;
 pub mod plans;
 pub mod registry;
 pub mod render;
-pub mod rescale;
-pub mod rules;
-pub mod selection;
+pub(crate) mod rules;
 pub mod settings;
 pub mod source;
-pub mod suppress;
+pub(crate) mod suppress;
+
+// Not API (hidden from the docs, no stability promise): the grammars and internals that the
+// integration tests check directly against the real programs (`tests/units_oracle.rs`), the
+// schema (`tests/config_schema.rs`), the lint docs' fixed examples (`tests/lint_docs.rs`) and the
+// rescale policies (`tests/fix.rs`).
+#[doc(hidden)]
+pub mod config;
+#[doc(hidden)]
+pub mod fix;
+#[doc(hidden)]
+pub mod rescale;
+#[doc(hidden)]
+pub mod selection;
+#[doc(hidden)]
 pub mod units;
+#[doc(hidden)]
 pub mod yaml;
 
 /// The hint for a misspelt word: "did you mean `x`?" when a candidate is close, else

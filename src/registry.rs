@@ -1,6 +1,6 @@
 //! Every rule's metadata, written once: its stable public name, default severity, one-line
 //! summary and documentation. Selection, settings, suppression comments, the configuration file
-//! and the renderers need only this, not the checks, which live in [`crate::rules`] (one file
+//! and the renderers need only this, not the checks, which live in `crate::rules` (one file
 //! per rule, each naming its entry here), so this module sits at the bottom.
 
 use crate::diagnostic::{Diagnostic, Severity};

@@ -55,6 +55,19 @@ fn the_schema_has_the_keys_rules_levels_and_plans_of_the_parser() {
     assert_eq!(strings(&schema["$defs"]["rule"]["enum"]), rules);
     assert_eq!(keys(&properties["severity"]["properties"]), rules);
     assert_eq!(properties["severity"]["additionalProperties"], false);
+    // Each rule's severity takes the parser's levels, and `select`/`ignore` take rule names: a
+    // hand-edited property with its own enum would drift from the registry unnoticed.
+    let level = serde_json::json!({"$ref": "#/$defs/level"});
+    for (name, property) in properties["severity"]["properties"]
+        .as_object()
+        .expect("rules")
+    {
+        assert_eq!(property, &level, "severity.{name} must take a level");
+    }
+    let rule = serde_json::json!({"$ref": "#/$defs/rule"});
+    for key in ["select", "ignore"] {
+        assert_eq!(properties[key]["items"], rule, "{key} must take rule names");
+    }
     assert_eq!(
         strings(&schema["$defs"]["level"]["enum"]),
         orion_lint::selection::LEVELS.map(String::from).into()

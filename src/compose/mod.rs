@@ -2,20 +2,20 @@
 //! them, and its services with the memory facts the rules check.
 
 pub mod alerts;
-pub mod broker;
-pub mod command;
+pub(crate) mod broker;
+pub(crate) mod command;
 pub mod discover;
 pub mod docs;
-pub mod dotenv;
-pub mod interpolate;
-pub mod interpolated;
-pub mod load;
-pub mod merge;
-pub mod mounts;
+pub(crate) mod dotenv;
+pub(crate) mod interpolate;
+pub(crate) mod interpolated;
+pub(crate) mod load;
+pub(crate) mod merge;
+pub(crate) mod mounts;
 pub mod postgres;
-pub mod redis;
-pub mod service;
-pub mod workload;
+pub(crate) mod redis;
+pub(crate) mod service;
+pub(crate) mod workload;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,7 @@ pub struct Project {
 }
 
 /// A file a project names (an `include`, an `extends` file, an env file, a mounted config) that
-/// orion-lint did not read because the [`Boundary`] refuses it.
+/// orion-lint did not read because the `Boundary` refuses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotRead {
     pub path: PathBuf,
@@ -72,7 +72,7 @@ pub struct NotRead {
     /// What names it; `None` for the project's own `.env`, which nothing names.
     pub site: Option<Span>,
     /// How to name the path when it came from a variable: as written, with where its value comes
-    /// from (see [`crate::hidden`]), since a path that cannot be read is no valid value.
+    /// from (see `crate::hidden`), since a path that cannot be read is no valid value.
     pub hidden: Option<String>,
 }
 
@@ -209,7 +209,7 @@ pub fn load(
 }
 
 /// Read a file into the source map, refusing what cannot be a compose file (or `.env`, or
-/// `orion-lint.toml`) and what the [`Boundary`] does not let orion-lint read.
+/// `orion-lint.toml`) and what the `Boundary` does not let orion-lint read.
 pub fn read_source(
     path: &Path,
     boundary: &Boundary,

@@ -270,7 +270,7 @@ impl Service {
     }
 
     /// The service's profiles as written, for output: `${PROFILE}` rather than the value of a
-    /// variable, which may be a token (see [`crate::hidden`]).
+    /// variable, which may be a token (see `crate::hidden`).
     pub fn profiles_as_written(&self) -> Vec<&str> {
         self.get("profiles")
             .and_then(Node::as_seq)
@@ -339,7 +339,7 @@ impl Service {
             .rfind(|var| var.name == name && var.value.is_some())
     }
 
-    /// The `command:` as the argument vector the container runs ([`command::args`]).
+    /// The `command:` as the argument vector the container runs (`command::args`).
     pub fn command(&self) -> Option<&[Arg]> {
         self.command.as_deref()
     }

@@ -165,7 +165,7 @@ fn write_budget(out: &mut String, entry: &ProjectBudget, sources: &SourceMap) {
 }
 
 /// A rescale as a before/after table with its totals: the preview of `budget --plan` (`done`
-/// false) and the report of `--fix --plan` (`done` true) print the same [`Rescale`].
+/// false) and the report of `--fix --plan` (`done` true) print the same `Rescale`.
 pub fn rescale_text(rescale: &Rescale, done: bool) -> String {
     let mut out = String::new();
     let (from, to) = (rescale.from.display_name(), rescale.to.display_name());
