@@ -238,7 +238,7 @@ fn merge<'a>(
                 return Err(LoadError::in_file(
                     &change.path,
                     format!(
-                        "the projects of `{}` and `{}` both read this file and would change it differently (a rescale sized for different totals, or different settings), so no file was written: let one project rescale the shared services (`x-orion-lint: {{services: {{NAME: {{pin: true}}}}}}` in the others), or move what differs out of the shared file",
+                        "the projects of `{}` and `{}` both read this file and would change it differently (a rescale sized for different totals, or different settings), so no file was written: give the shared services one limit that both budgets hold, by hand, and pin it in every project (`x-orion-lint: {{services: {{NAME: {{pin: true}}}}}}`), or move what differs out of the shared file",
                         name(*earlier),
                         name(project),
                     ),
