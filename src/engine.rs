@@ -7,7 +7,7 @@
 //! its text from there, after the same access checks as the first read. Projects are checked on
 //! every core and reported in the order they were found.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::budget::Budget;
@@ -141,8 +141,14 @@ pub fn fix(
 ) -> FixReport {
     let mut sources = SourceMap::default();
     let (projects, load_errors) = lint::load_all(target, options, overrides, &mut sources);
-    let (mut fixed, mut diff, mut errors) = (0, String::new(), Vec::new());
-    let mut fixed_projects = Vec::new();
+    let mut errors = Vec::new();
+    // Every project is fixed from the files as they were at the start of the run (the read cache
+    // is only told of the writes at the end), and the outcomes are merged: a file several
+    // projects share is changed once, as fixing one of them alone would change it. Fixed one
+    // after another, each seeing the previous one's writes, a shared limit would be rescaled
+    // once per project, compounding. Projects that would change a shared file differently
+    // refuse the whole run, so the files are still written all or none.
+    let mut outcomes = Vec::new();
     for (i, loaded) in projects.iter().enumerate() {
         let files: Vec<PathBuf> = loaded
             .project
@@ -150,30 +156,35 @@ pub fn fix(
             .iter()
             .map(|id| sources.get(*id).path.clone())
             .collect();
-        let outcome = fix::fix_project(
+        match fix::fix_project(
             &files,
             options,
             overrides,
             applicability,
             Some(&rescale::requested_fixes),
-        );
-        match outcome {
-            Ok(outcome) if mode == FixMode::Diff => {
-                diff.push_str(&fix::diff(&outcome));
-                fixed_projects.push(i);
-            }
-            Ok(outcome) => match fix::write(&outcome) {
-                Ok(()) => {
-                    fixed += outcome.applied;
-                    fixed_projects.push(i);
-                    for (canonical, change) in &outcome.changes {
-                        options.read.wrote(canonical, change.fixed.as_bytes());
-                    }
-                }
-                Err(error) => errors.push(error),
-            },
+        ) {
+            Ok(outcome) => outcomes.push((i, outcome)),
             Err(error) => errors.push(error),
         }
+    }
+    let (mut fixed, mut diff, mut fixed_projects) = (0, String::new(), Vec::new());
+    let project_path = |i: usize| &sources.get(projects[i].project.main_file()).path;
+    match merge(outcomes, project_path) {
+        Ok((outcome, projects_merged)) if mode == FixMode::Diff => {
+            diff = fix::diff(&outcome);
+            fixed_projects = projects_merged;
+        }
+        Ok((outcome, projects_merged)) => match fix::write(&outcome) {
+            Ok(()) => {
+                fixed = outcome.applied;
+                fixed_projects = projects_merged;
+                for (canonical, change) in &outcome.changes {
+                    options.read.wrote(canonical, change.fixed.as_bytes());
+                }
+            }
+            Err(error) => errors.push(error),
+        },
+        Err(conflict) => errors.push(conflict),
     }
     match mode {
         FixMode::Diff => FixReport {
@@ -201,6 +212,41 @@ pub fn fix(
             }
         }
     }
+}
+
+/// One outcome of the projects' outcomes (numbered by project), with the projects merged: each
+/// file changed once. Two projects changing a file to different texts are refused, naming the
+/// file and both projects (`project_path` gives a project's main file).
+fn merge<'a>(
+    outcomes: Vec<(usize, fix::Outcome)>,
+    project_path: impl Fn(usize) -> &'a PathBuf,
+) -> Result<(fix::Outcome, Vec<usize>), LoadError> {
+    let mut merged = fix::Outcome::default();
+    let mut changed_by: HashMap<PathBuf, usize> = HashMap::new();
+    let mut merged_projects = Vec::new();
+    for (project, outcome) in outcomes {
+        merged.applied += outcome.applied;
+        merged_projects.push(project);
+        for (canonical, change) in outcome.changes {
+            let Some(earlier) = changed_by.get(&canonical) else {
+                changed_by.insert(canonical.clone(), project);
+                merged.changes.insert(canonical, change);
+                continue;
+            };
+            if merged.changes[&canonical].fixed != change.fixed {
+                let name = |i| crate::source::display_path(project_path(i));
+                return Err(LoadError::in_file(
+                    &change.path,
+                    format!(
+                        "the projects of `{}` and `{}` both read this file and would change it differently (a rescale sized for different totals, or different settings), so no file was written: give the shared services one limit that both budgets hold, by hand, and pin it in every project (`x-orion-lint: {{services: {{NAME: {{pin: true}}}}}}`), or move what differs out of the shared file",
+                        name(*earlier),
+                        name(project),
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((merged, merged_projects))
 }
 
 /// The memory budget of every project of a target.

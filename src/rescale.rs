@@ -280,6 +280,8 @@ pub struct Rescale<'p> {
     /// While unlimited services run, no limit grows by more than this factor.
     pub growth_bound: Option<f64>,
     pub os_reserve: u64,
+    /// The share of a limit a Redis `maxmemory` gets when `redis-maxmemory-missing` inserts one.
+    pub redis_headroom: f64,
 }
 
 impl Rescale<'_> {
@@ -432,6 +434,7 @@ pub fn plan<'p>(
         unlimited,
         growth_bound,
         os_reserve,
+        redis_headroom: settings.redis_headroom.value,
     })
 }
 
@@ -681,8 +684,8 @@ pub fn fixes(rescale: &Rescale, project: &Project, sources: &SourceMap) -> Vec<F
         edits.extend(crate::compose::alerts::follow_limit(
             &project.alerts,
             &row.service.name,
-            row.before,
-            row.after,
+            (row.before, row.after),
+            redis_ceiling(row.service, row.before, row.after, rescale.redis_headroom),
         ));
         edits.retain(|e| edited.insert(e.span.clone()));
         if !edits.is_empty() {
@@ -839,7 +842,7 @@ fn dependent_edits(
     if let Some(redis) = &service.redis {
         if let (Some(directive), Some(Ok(bytes))) = (&redis.maxmemory, redis.maxmemory_bytes()) {
             if bytes > 0 {
-                let text = units::redis_size(scale(bytes));
+                let text = scaled_maxmemory(bytes, before, after);
                 edits.extend(edit::replace_value(
                     sources,
                     &directive.span,
@@ -867,4 +870,43 @@ fn dependent_edits(
         }
     }
     edits
+}
+
+/// A `maxmemory` of `bytes` when its service's limit goes from `before` to `after`: its share of
+/// the limit, as Redis writes sizes.
+fn scaled_maxmemory(bytes: u64, before: u64, after: u64) -> String {
+    units::redis_size((bytes as u128 * after as u128 / before.max(1) as u128) as u64)
+}
+
+/// What bounds the memory a Redis service stores, before and after its limit goes from `before`
+/// to `after`: a `maxmemory` that is set, and the one it ends at (the rescale keeps its share of
+/// the limit, and `redis-maxmemory-headroom` lowers it when that share is above the headroom);
+/// without one (or with `0`), the limit, and the `maxmemory` that `redis-maxmemory-missing` then
+/// inserts for the new limit. `None` for a service that is not Redis, or whose settings
+/// orion-lint could not read.
+fn redis_ceiling(
+    service: &ProjectService,
+    before: u64,
+    after: u64,
+    headroom: f64,
+) -> Option<(u64, u64)> {
+    use crate::compose::redis::{above_headroom, suggested_maxmemory};
+    let redis = service
+        .redis
+        .as_ref()
+        .filter(|r| r.unread_config.is_none())?;
+    let suggested = || units::redis_bytes(&suggested_maxmemory(after, headroom)).ok();
+    match redis.maxmemory_bytes() {
+        Some(Ok(bytes)) if bytes > 0 => {
+            let scaled = units::redis_bytes(&scaled_maxmemory(bytes, before, after)).ok()?;
+            let fixed = if above_headroom(scaled, after, headroom) {
+                suggested()?
+            } else {
+                scaled
+            };
+            Some((bytes, fixed))
+        }
+        Some(Err(_)) => None,
+        _ => Some((before, suggested()?)),
+    }
 }

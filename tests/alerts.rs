@@ -202,9 +202,14 @@ fn a_rescale_carries_the_thresholds_along_in_their_own_spelling() {
             "> 419430400",
             &format!("> {}", (419430400.0 * api / 512.0).round()),
         )
+        // Redis's used memory is bounded by its `maxmemory` (100mb before): the threshold keeps
+        // its share of that.
         .replace(
             "> 80 * 1024",
-            &format!("> {} * 1024", (80.0 * redis / 128.0).round()),
+            &format!(
+                "> {} * 1024",
+                (80.0 * maxmemory_mib(&compose) / 100.0).round()
+            ),
         );
     assert_eq!(fixed, expected);
 }
@@ -212,4 +217,87 @@ fn a_rescale_carries_the_thresholds_along_in_their_own_spelling() {
 fn trim(v: f64) -> String {
     let s = format!("{v:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The `--maxmemory` of the `redis` service in a compose text, in MiB.
+fn maxmemory_mib(compose: &str) -> f64 {
+    let at = compose.find("--maxmemory ").expect("a maxmemory") + "--maxmemory ".len();
+    let value = compose[at..].split_whitespace().next().unwrap();
+    value.strip_suffix("mb").unwrap().parse().unwrap()
+}
+
+/// The MiB of the `redis_memory_used_bytes > N * 1024 * 1024` threshold in a rule file.
+fn redis_threshold_mib(rules: &str) -> f64 {
+    let at = rules.find("redis_memory_used_bytes > ").unwrap() + "redis_memory_used_bytes > ".len();
+    let rest = &rules[at..];
+    rest[..rest.find(" * 1024 * 1024").unwrap()]
+        .parse()
+        .unwrap()
+}
+
+/// A Redis used-memory threshold is bounded by `maxmemory`, not the limit: on the Orion stack
+/// (100 MiB of `maxmemory 100mb`, under a 128m limit) the rescale to CAX21 keeps its share of the
+/// new `maxmemory` instead of following the limit above it.
+#[test]
+fn a_rescale_keeps_a_redis_threshold_at_its_share_of_maxmemory() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new("testdata/orion") {
+        let entry = entry.unwrap();
+        let target = dir
+            .path()
+            .join(entry.path().strip_prefix("testdata/orion").unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    let read = |file: &str| fs::read_to_string(dir.path().join(file)).unwrap();
+    let share_before = redis_threshold_mib(&read("prometheus/alerts.yml"))
+        / maxmemory_mib(&read("docker-compose.yml"));
+    let output = common::orion()
+        .current_dir(dir.path())
+        .args(["--fix", "--plan", "cax21", "."])
+        .output()
+        .unwrap();
+    assert!(output.status.code() != Some(2), "{output:?}");
+    let (threshold, maxmemory) = (
+        redis_threshold_mib(&read("prometheus/alerts.yml")),
+        maxmemory_mib(&read("docker-compose.yml")),
+    );
+    assert!(
+        maxmemory > 100.0,
+        "the rescale grows maxmemory: {maxmemory}"
+    );
+    assert!(
+        threshold <= maxmemory,
+        "{threshold} MiB > maxmemory {maxmemory} MiB"
+    );
+    assert!(
+        (threshold / maxmemory - share_before).abs() <= 1.0 / maxmemory,
+        "{threshold} MiB of {maxmemory} MiB, was {share_before}"
+    );
+}
+
+/// Without `maxmemory` the ceiling is the limit; the rescale's fixes insert one, and the
+/// threshold keeps its share of that.
+#[test]
+fn a_rescale_keeps_a_redis_threshold_at_its_share_of_an_inserted_maxmemory() {
+    let redis = REDIS.replace(" --maxmemory 100mb", "");
+    let dir = project(&redis, &["redis_memory_used_bytes > 64 * 1024 * 1024"]);
+    let root = dir.path().join("orion");
+    let output = common::orion()
+        .current_dir(&root)
+        .args(["--fix", "--from-plan", "cax11", "--plan", "cax21", "."])
+        .output()
+        .unwrap();
+    assert!(output.status.code() != Some(2), "{output:?}");
+    let compose = fs::read_to_string(root.join("compose.yaml")).unwrap();
+    let rules = fs::read_to_string(root.join("prometheus/rules/memory.yml")).unwrap();
+    let (threshold, maxmemory) = (redis_threshold_mib(&rules), maxmemory_mib(&compose));
+    assert!(maxmemory > 96.0, "{compose}");
+    assert!(
+        (threshold / maxmemory - 64.0 / 128.0).abs() <= 1.0 / maxmemory,
+        "{threshold} MiB of {maxmemory} MiB\n{compose}\n{rules}"
+    );
 }

@@ -2315,3 +2315,67 @@ fn docs_a_value_from_a_variable_is_neither_printed_nor_written_into_a_doc() {
         doc
     );
 }
+
+// ---- Rescaling projects that share a file (issue 10) ----
+
+/// A repository of `count` projects `p0`, `p1`, ..., each extending the database of one shared
+/// `common.yaml` and adding a `web` service, sized for CAX11; `p0`'s `web` has `first_web`.
+fn projects_extending_one_file(count: usize, first_web: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    fs::create_dir(dir.path().join(".git")).expect(".git");
+    fs::write(
+        dir.path().join("common.yaml"),
+        "services:\n  db:\n    image: postgres:16\n    mem_limit: 1g\n",
+    )
+    .expect("common.yaml");
+    for i in 0..count {
+        let web = if i == 0 { first_web } else { "512m" };
+        let project = dir.path().join(format!("p{i}"));
+        fs::create_dir(&project).expect("project directory");
+        fs::write(
+            project.join("compose.yaml"),
+            format!("x-orion-lint:\n  plan: cax11\nservices:\n  db:\n    extends:\n      file: ../common.yaml\n      service: db\n  web:\n    image: registry.example.com/web:1\n    mem_limit: {web}\n"),
+        )
+        .expect("compose.yaml");
+    }
+    dir
+}
+
+/// The reported case: 60 projects sharing one file ended at 8.9 GiB for CAX21. The shared limit
+/// now comes out as the rescale of one project alone makes it, within the bounds.
+#[test]
+fn fixes_sixty_projects_sharing_a_file_rescale_it_once() {
+    let alone = projects_extending_one_file(1, "512m");
+    common::run_bounded(alone.path(), &["--fix", "--plan", "cax21", "."]).assert_bounded();
+    let expected = fs::read_to_string(alone.path().join("common.yaml")).expect("common.yaml");
+    assert!(!expected.contains("1g"), "rescaled alone: {expected}");
+    let dir = projects_extending_one_file(60, "512m");
+    let run = common::run_bounded(dir.path(), &["--fix", "--plan", "cax21", "."]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("common.yaml")).expect("common.yaml"),
+        expected
+    );
+    eprintln!(
+        "60 projects: {:?} wall, {} kB peak RSS",
+        run.wall, run.peak_rss_kb
+    );
+}
+
+/// One of 60 projects would rescale the shared file differently: the run refuses with the file
+/// and both projects named, and no file (nor a temporary) is written.
+#[test]
+fn fixes_a_project_disagreeing_on_a_shared_file_writes_nothing() {
+    let dir = projects_extending_one_file(60, "2g");
+    let before = snapshot(dir.path());
+    let run = common::run_bounded(dir.path(), &["--fix", "--plan", "cax21", "."]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    let said = common::one_line(&run.stderr);
+    assert!(
+        said.contains("common.yaml:") && said.contains("`p0/compose.yaml`"),
+        "{said}"
+    );
+    assert_eq!(snapshot(dir.path()), before, "nothing is written");
+}

@@ -455,3 +455,85 @@ fn rescale_down_keeps_limits_that_still_fit() {
     );
     assert!(text(dir.path(), "compose.yaml").contains("plan: cax11"));
 }
+
+/// A repository of `projects` (directories), each including one shared `common.yaml` (a
+/// database's limit) and adding its own `web` service with `web_limit`, sized for CAX11.
+fn projects_sharing_a_file(projects: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    // One repository: the projects may include a file beside them.
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join("common.yaml"),
+        "services:\n  db:\n    image: postgres:16\n    mem_limit: 1g\n",
+    )
+    .unwrap();
+    for (project, web_limit) in projects {
+        std::fs::create_dir(dir.path().join(project)).unwrap();
+        std::fs::write(
+            dir.path().join(project).join("compose.yaml"),
+            format!("include:\n  - ../common.yaml\nx-orion-lint:\n  plan: cax11\nservices:\n  web:\n    image: registry.example.com/web:1\n    mem_limit: {web_limit}\n"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// Every file under `dir` with its text.
+fn texts(dir: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && !e.path().starts_with(dir.join(".git")))
+        .map(|e| {
+            let name = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (name, std::fs::read_to_string(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Issue 10: a file shared by several projects is rescaled once, as fixing one project alone
+/// would, not once per project with each seeing the previous one's writes.
+#[test]
+fn rescale_of_projects_sharing_a_file_changes_it_once() {
+    let alone = projects_sharing_a_file(&[("a", "512m")]);
+    let fixed = run(alone.path(), &["--fix", "--plan", "cax21", "."]);
+    assert_eq!(fixed.code, Some(0), "{}{}", fixed.stdout, fixed.stderr);
+    let expected = texts(alone.path());
+    assert_ne!(
+        expected["common.yaml"],
+        "services:\n  db:\n    image: postgres:16\n    mem_limit: 1g\n"
+    );
+
+    let shared = projects_sharing_a_file(&[("a", "512m"), ("b", "512m"), ("c", "512m")]);
+    let fixed = run(shared.path(), &["--fix", "--plan", "cax21", "."]);
+    assert_eq!(fixed.code, Some(0), "{}{}", fixed.stdout, fixed.stderr);
+    let after = texts(shared.path());
+    assert_eq!(after["common.yaml"], expected["common.yaml"]);
+    for project in ["a", "b", "c"] {
+        assert_eq!(
+            after[&format!("{project}/compose.yaml")],
+            expected["a/compose.yaml"],
+            "{project}"
+        );
+    }
+    let again = run(shared.path(), &["--fix", "--plan", "cax21", "."]);
+    assert_eq!(again.code, Some(0), "{}{}", again.stdout, again.stderr);
+    assert_eq!(texts(shared.path()), after, "a second run changes nothing");
+}
+
+/// Projects that would rescale a shared file differently: the run refuses, naming the file and
+/// both projects, and writes nothing.
+#[test]
+fn rescale_of_projects_that_disagree_on_a_shared_file_writes_nothing() {
+    let dir = projects_sharing_a_file(&[("a", "512m"), ("b", "2g")]);
+    let before = texts(dir.path());
+    let fixed = run(dir.path(), &["--fix", "--plan", "cax21", "."]);
+    assert_eq!(fixed.code, Some(2), "{}{}", fixed.stdout, fixed.stderr);
+    let said = common::one_line(&fixed.stderr);
+    assert!(said.contains("common.yaml"), "{said}");
+    assert!(
+        said.contains("a/compose.yaml") && said.contains("b/compose.yaml"),
+        "{said}"
+    );
+    assert_eq!(texts(dir.path()), before, "nothing is written");
+}

@@ -46,6 +46,18 @@ impl RedisConfig {
     }
 }
 
+/// The `maxmemory` `redis-maxmemory-missing` and `redis-maxmemory-headroom` suggest for a
+/// container limit: `headroom` of it.
+pub(crate) fn suggested_maxmemory(limit: u64, headroom: f64) -> String {
+    units::redis_size((limit as f64 * headroom) as u64)
+}
+
+/// Whether a `maxmemory` is above the `headroom` share of a container limit but below the
+/// limit: what `redis-maxmemory-headroom` reports and lowers to [`suggested_maxmemory`].
+pub(crate) fn above_headroom(maxmemory: u64, limit: u64, headroom: f64) -> bool {
+    maxmemory > (limit as f64 * headroom) as u64 && maxmemory < limit
+}
+
 /// The Redis configuration of a service, or `None` if it does not run a Redis server.
 pub fn config(
     service: &Service,

@@ -12,13 +12,12 @@ pub(super) static CHECK: Check = Check {
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let share = cx.settings.redis_headroom.value;
     for redis in super::redis_sizings(cx) {
-        let allowed = (redis.limit as f64 * share) as u64;
-        if redis.maxmemory <= allowed || redis.maxmemory >= redis.limit {
+        if !crate::compose::redis::above_headroom(redis.maxmemory, redis.limit, share) {
             continue;
         }
         let percent = redis.maxmemory as f64 * 100.0 / redis.limit as f64;
         let limit_for_maxmemory = ((redis.maxmemory as f64 / share) as u64).div_ceil(1 << 20) << 20;
-        let suggestion = units::redis_size(allowed);
+        let suggestion = crate::compose::redis::suggested_maxmemory(redis.limit, share);
         let mut diagnostic = RULE
             .at(
                 redis.directive.span.clone(),

@@ -28,7 +28,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let suggestion =
-            units::redis_size((limit as f64 * cx.settings.redis_headroom.value) as u64);
+            crate::compose::redis::suggested_maxmemory(limit, cx.settings.redis_headroom.value);
         let message = format!(
             "Redis in service `{}` has a {} container limit but no `maxmemory`: it grows until the kernel kills it instead of evicting keys or refusing writes",
             service.name,

@@ -53,24 +53,31 @@ pub struct Spelling {
     pub rest: f64,
 }
 
-/// The edits that keep each threshold of `service` at its share when its limit goes from
-/// `before` to `after` (a Redis `maxmemory` follows the limit in the same proportion).
+/// The edits that keep each threshold of `service` at its share of what bounds it when its
+/// `limit` goes from before to after: a Redis used-memory threshold follows `redis_ceiling`
+/// (its `maxmemory`, before and after, when the service is Redis), the others the limit.
 pub(crate) fn follow_limit(
     thresholds: &[Threshold],
     service: &str,
-    before: u64,
-    after: u64,
+    (before, after): (u64, u64),
+    redis_ceiling: Option<(u64, u64)>,
 ) -> Vec<Edit> {
-    if before == 0 {
-        return Vec::new();
-    }
-    let factor = after as f64 / before as f64;
+    let factor = |measure: Measure| match (measure, redis_ceiling) {
+        (Measure::RedisUsedMemory, Some((was, will_be))) if was > 0 => {
+            Some(will_be as f64 / was as f64)
+        }
+        _ if before > 0 => Some(after as f64 / before as f64),
+        _ => None,
+    };
     thresholds
         .iter()
         .filter(|t| t.service == service)
         .filter_map(|t| {
             let spelling = t.spelling.as_ref()?;
-            let replacement = respell(&spelling.first_text, t.bytes * factor / spelling.rest)?;
+            let replacement = respell(
+                &spelling.first_text,
+                t.bytes * factor(t.measure)? / spelling.rest,
+            )?;
             Some(Edit {
                 span: spelling.first.clone(),
                 replacement,
