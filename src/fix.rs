@@ -175,21 +175,22 @@ pub fn fix_project(
                 .filter(|f| f.applicability <= applicability),
         );
         let (mut edits, mut applied) = select(&fixes);
-        if breaks_shape(&edits, &sources) {
+        let mut fixed = apply_checked(&edits, &sources);
+        if fixed.values().any(Result::is_err) {
             // Some fix breaks its file (an edit builder met a layout it does not know): keep the
             // fixes that are sound on their own, as ruff reverts a fix that breaks the syntax;
             // the others' findings stay, unfixed.
             fixes.retain(|fix| !breaks_shape(&select(std::slice::from_ref(fix)).0, &sources));
             (edits, applied) = select(&fixes);
+            fixed = apply_checked(&edits, &sources);
         }
         if applied == 0 {
             return Ok(outcome);
         }
         outcome.applied += applied;
-        for (file, edits) in edits {
+        for (file, fixed) in fixed {
             let source = sources.get(file);
-            let fixed = apply_edits(&source.text, &edits);
-            check_shape(source, &fixed, &edits).map_err(|e| e.detached(&sources))?;
+            let fixed = fixed.map_err(|e| e.detached(&sources))?;
             outcome
                 .changes
                 .entry(source.canonical_path().to_path_buf())
@@ -213,10 +214,32 @@ pub fn fix_project(
 
 /// Whether applying `edits` leaves some YAML file unparsable or changes its structure.
 fn breaks_shape(edits: &BTreeMap<FileId, Vec<Edit>>, sources: &SourceMap) -> bool {
-    edits.iter().any(|(file, edits)| {
-        let source = sources.get(*file);
-        check_shape(source, &apply_edits(&source.text, edits), edits).is_err()
-    })
+    edits
+        .iter()
+        .any(|(file, edits)| apply_checked_file(*file, edits, sources).is_err())
+}
+
+/// Each file's text with its `edits` applied, or why it must not be written: computed once
+/// and written as checked, not applied and parsed again.
+fn apply_checked(
+    edits: &BTreeMap<FileId, Vec<Edit>>,
+    sources: &SourceMap,
+) -> BTreeMap<FileId, Result<String, LoadError>> {
+    edits
+        .iter()
+        .map(|(file, edits)| (*file, apply_checked_file(*file, edits, sources)))
+        .collect()
+}
+
+fn apply_checked_file(
+    file: FileId,
+    edits: &[Edit],
+    sources: &SourceMap,
+) -> Result<String, LoadError> {
+    let source = sources.get(file);
+    let fixed = apply_edits(&source.text, edits);
+    check_shape(source, &fixed, edits)?;
+    Ok(fixed)
 }
 
 /// Refuse a fixed YAML file whose structure changed beyond scalar values: a replacement that
@@ -536,6 +559,34 @@ mod tests {
         );
         let breaking = [edit(20..33, "[1")];
         assert!(check_shape(&source, &apply_edits(text, &breaking), &breaking).is_err());
+    }
+
+    /// Each file is applied and checked once, on its own: a breaking edit in one file refuses
+    /// that file only, and the other gets the text that was checked.
+    #[test]
+    fn edits_are_applied_and_checked_per_file() {
+        let text = "services:\n  a:\n    mem_limit: 1g\n";
+        let mut sources = SourceMap::default();
+        let sound = sources.add(SourceFile::new("a.yml".into(), text));
+        let broken = sources.add(SourceFile::new("b.yml".into(), text));
+        let at = |file, range, replacement: &str| Edit {
+            span: Span::new(file, range),
+            replacement: replacement.to_string(),
+        };
+        let edits = BTreeMap::from([
+            (sound, vec![at(sound, 30..32, "2g")]),
+            (broken, vec![at(broken, 20..33, "[1")]),
+        ]);
+        let checked = apply_checked(&edits, &sources);
+        assert_eq!(
+            checked[&sound].as_deref(),
+            Ok("services:\n  a:\n    mem_limit: 2g\n")
+        );
+        let refused = checked[&broken].as_ref().map_err(|e| e.path.clone());
+        assert_eq!(refused, Err(Some("b.yml".into())));
+        assert!(breaks_shape(&edits, &sources));
+        let sound_only = BTreeMap::from([(sound, edits[&sound].clone())]);
+        assert!(!breaks_shape(&sound_only, &sources));
     }
 
     /// An outcome changing `a: 1` to `a: 2` in each of `names` under `dir`.

@@ -23,7 +23,8 @@ pub struct HiddenWord {
 pub(crate) fn mark_hidden_words(root: &Node, sources: &SourceMap, services: &mut [ProjectService]) {
     let mut interpolated = Vec::new();
     interpolated_scalars(root, &mut interpolated);
-    let hidden = |span: &Span, value: &str| hidden_word(&interpolated, sources, span, value);
+    let holders = Holders::new(&interpolated);
+    let hidden = |span: &Span, value: &str| hidden_word(&holders, sources, span, value);
     for service in services {
         if let Some(redis) = &mut service.redis {
             for directive in [&mut redis.maxmemory, &mut redis.policy]
@@ -42,23 +43,16 @@ pub(crate) fn mark_hidden_words(root: &Node, sources: &SourceMap, services: &mut
 /// The word at `span` read as `value` is hidden unless its text is written there as it is,
 /// outside any variable's value.
 fn hidden_word(
-    interpolated: &[(&Span, &Substitution)],
+    holders: &Holders,
     sources: &SourceMap,
     span: &Span,
     value: &str,
 ) -> Option<HiddenWord> {
     let mut variables = Vec::new();
     let mut holder = None;
-    for (scalar, substitution) in interpolated {
-        let holds = scalar.contains(span)
-            || substitution
-                .variables
-                .iter()
-                .any(|(_, set)| set.as_ref().is_some_and(|s| s.contains(span)));
-        if holds {
-            variables.extend(substitution.variables.iter().cloned());
-            holder.get_or_insert_with(|| (*scalar).clone());
-        }
+    for (scalar, substitution) in holders.holding(span) {
+        variables.extend(substitution.variables.iter().cloned());
+        holder.get_or_insert_with(|| scalar.clone());
     }
     let literal = sources.text(span).trim_matches(['"', '\'']) == value;
     let in_variable = variables
@@ -70,6 +64,59 @@ fn hidden_word(
     })
 }
 
+/// The interpolated scalars that hold a word: those whose span or one of whose variables'
+/// `.env` values contains it. Their spans are sorted by file and start, so that each word is
+/// looked up among the spans that start before it and can reach it, not among every scalar of
+/// the project (a file of 10,000 services has tens of thousands).
+struct Holders<'a> {
+    interpolated: &'a [(&'a Span, &'a Substitution)],
+    /// Each span that holds what it contains, with the index of its scalar.
+    spans: Vec<(&'a Span, usize)>,
+    /// The length of the longest of `spans`: none that starts further before a word reaches it.
+    longest: usize,
+}
+
+impl<'a> Holders<'a> {
+    fn new(interpolated: &'a [(&'a Span, &'a Substitution)]) -> Self {
+        let mut spans: Vec<(&Span, usize)> = Vec::new();
+        for (i, (scalar, substitution)) in interpolated.iter().enumerate() {
+            spans.push((scalar, i));
+            let set = substitution
+                .variables
+                .iter()
+                .filter_map(|(_, set)| set.as_ref());
+            spans.extend(set.map(|s| (s, i)));
+        }
+        spans.sort_by_key(|(s, _)| (s.file, s.range.start));
+        let longest = spans.iter().map(|(s, _)| s.range.len()).max().unwrap_or(0);
+        Holders {
+            interpolated,
+            spans,
+            longest,
+        }
+    }
+
+    /// The scalars that hold `span`, each once, in document order.
+    fn holding(&self, span: &Span) -> impl Iterator<Item = (&'a Span, &'a Substitution)> + '_ {
+        let key = (span.file, span.range.start);
+        let before = self
+            .spans
+            .partition_point(|(s, _)| (s.file, s.range.start) <= key);
+        let mut found: Vec<usize> = self.spans[..before]
+            .iter()
+            .rev()
+            .take_while(|(s, _)| {
+                s.file == span.file && s.range.start + self.longest >= span.range.start
+            })
+            .filter(|(s, _)| s.contains(span))
+            .map(|&(_, i)| i)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| self.interpolated[i])
+    }
+}
+
 /// The interpolated scalars of a tree, in document order, with how each was made.
 fn interpolated_scalars<'a>(node: &'a Node, out: &mut Vec<(&'a Span, &'a Substitution)>) {
     match &node.value {
@@ -78,5 +125,59 @@ fn interpolated_scalars<'a>(node: &'a Node, out: &mut Vec<(&'a Span, &'a Substit
         Value::Map(entries) => entries
             .iter()
             .for_each(|e| interpolated_scalars(&e.value, out)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, SourceMap};
+    use crate::yaml::ValueOrigin;
+
+    fn substitution(variables: Vec<(String, Option<Span>)>) -> Substitution {
+        Substitution {
+            written: String::new(),
+            source: None,
+            origin: ValueOrigin::Default,
+            unset: Vec::new(),
+            required: Vec::new(),
+            pieces: Vec::new(),
+            variables,
+        }
+    }
+
+    /// A word is held by every scalar or `.env` value that contains it, each scalar once and
+    /// in document order, however long the spans before it are and however many end before it.
+    #[test]
+    fn holders_are_the_spans_that_contain_the_word() {
+        let mut sources = SourceMap::default();
+        let compose = sources.add(SourceFile::new("c.yml".into(), "x".repeat(2_000)));
+        let env = sources.add(SourceFile::new(".env".into(), "y".repeat(100)));
+        let at = |file, range| Span::new(file, range);
+        let scalars = [
+            at(compose, 0..1_500),
+            at(compose, 1_000..1_010),
+            at(compose, 1_400..1_420),
+            at(compose, 1_405..1_410),
+        ];
+        let set = at(env, 10..20);
+        let substitutions = [
+            substitution(Vec::new()),
+            substitution(Vec::new()),
+            substitution(vec![("A".to_string(), Some(set.clone()))]),
+            substitution(Vec::new()),
+        ];
+        let interpolated: Vec<(&Span, &Substitution)> =
+            scalars.iter().zip(substitutions.iter()).collect();
+        let holders = Holders::new(&interpolated);
+        let held =
+            |span: &Span| -> Vec<Span> { holders.holding(span).map(|(s, _)| s.clone()).collect() };
+        assert_eq!(
+            held(&at(compose, 1_406..1_408)),
+            [scalars[0].clone(), scalars[2].clone(), scalars[3].clone()]
+        );
+        assert_eq!(held(&at(compose, 1_600..1_601)), Vec::<Span>::new());
+        assert_eq!(held(&at(env, 12..14)), [scalars[2].clone()]);
+        assert_eq!(held(&at(env, 2..4)), Vec::<Span>::new());
     }
 }
