@@ -127,6 +127,18 @@ pub fn single(title: String, applicability: Applicability, edit: Edit) -> Fix {
     }
 }
 
+/// The safe fix writing `new` in a doc's place of a stale value (a table cell, a stated value).
+pub(crate) fn rewrite_in_doc(span: &Span, new: String) -> Fix {
+    single(
+        format!("write {new} in the doc"),
+        Applicability::Safe,
+        Edit {
+            span: span.clone(),
+            replacement: new,
+        },
+    )
+}
+
 /// The file outside the repository that a fix would edit, if any: orion-lint never writes there
 /// (a mounted `/srv/redis.conf` read with `--allow-outside`, a compose file linked from outside).
 pub(crate) fn file_outside(fix: &Fix, boundary: &Boundary, sources: &SourceMap) -> Option<PathBuf> {

@@ -1,5 +1,6 @@
 use crate::compose::docs::RowKind;
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::Diagnostic;
+use crate::edit;
 use crate::units;
 
 use super::{Check, Context};
@@ -38,14 +39,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     .with_service(service)
                     .with_help("write the compose value in the doc, or change the limit if the doc is right");
                 if let Some(new) = size.rewrite(budget.bytes) {
-                    diagnostic = diagnostic.with_fix(Fix {
-                        title: format!("write {new} in the doc"),
-                        applicability: Applicability::Safe,
-                        edits: vec![Edit {
-                            span: span.clone(),
-                            replacement: new,
-                        }],
-                    });
+                    diagnostic = diagnostic.with_fix(edit::rewrite_in_doc(span, new));
                 }
                 out.push(diagnostic);
             }

@@ -1,5 +1,5 @@
 use crate::compose::docs::{Row, RowKind, Table};
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::edit;
 use crate::units;
 
@@ -66,11 +66,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if let Some(edit) = after.and_then(|row| {
                     edit::insert_table_row(doc.file, table, row, missing, budget.bytes)
                 }) {
-                    diagnostic = diagnostic.with_fix(Fix {
-                        title: format!("add a row for {missing}"),
-                        applicability: Applicability::Safe,
-                        edits: vec![edit],
-                    });
+                    diagnostic = diagnostic.with_fix(edit::single(
+                        format!("add a row for {missing}"),
+                        Applicability::Safe,
+                        edit,
+                    ));
                 }
                 out.push(diagnostic);
             }

@@ -1,5 +1,6 @@
 use crate::compose::docs::{Row, RowKind, Table};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::Diagnostic;
+use crate::edit;
 use crate::units;
 
 use super::{Check, Context};
@@ -55,14 +56,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     )
                     .with_help("write the sum of the rows, as the compose file sets them");
                 if let Some(new) = size.rewrite(expected) {
-                    diagnostic = diagnostic.with_fix(Fix {
-                        title: format!("write {new} in the doc"),
-                        applicability: Applicability::Safe,
-                        edits: vec![Edit {
-                            span: span.clone(),
-                            replacement: new,
-                        }],
-                    });
+                    diagnostic = diagnostic.with_fix(edit::rewrite_in_doc(span, new));
                 }
                 out.push(diagnostic);
             }

@@ -1,5 +1,6 @@
 use crate::compose::docs::{Fact, FactKind};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::Diagnostic;
+use crate::edit;
 use crate::source::Span;
 use crate::units;
 
@@ -37,14 +38,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .with_service(&fact.service)
             .with_help("write the compose value in the doc, or change the compose file if the doc is right");
         if let Some(new) = actual.replacement {
-            diagnostic = diagnostic.with_fix(Fix {
-                title: format!("write {new} in the doc"),
-                applicability: Applicability::Safe,
-                edits: vec![Edit {
-                    span: fact.span.clone(),
-                    replacement: new,
-                }],
-            });
+            diagnostic = diagnostic.with_fix(edit::rewrite_in_doc(&fact.span, new));
         }
         out.push(diagnostic);
     }
