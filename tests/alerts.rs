@@ -176,12 +176,7 @@ fn a_rescale_carries_the_thresholds_along_in_their_own_spelling() {
         "expr: |\n          redis_memory_used_bytes",
     );
     fs::write(&rules, &text).unwrap();
-    let output = common::orion()
-        .current_dir(&root)
-        .args(["--fix", "--from-plan", "cax11", "--plan", "cax21", "."])
-        .output()
-        .unwrap();
-    assert!(output.status.code() != Some(2), "{output:?}");
+    rescale_cax11_to_cax21(&root);
     let compose = fs::read_to_string(root.join("compose.yaml")).unwrap();
     let limit = |service: &str| -> f64 {
         let at = compose.find(&format!("  {service}:\n")).unwrap();
@@ -286,12 +281,7 @@ fn a_rescale_keeps_a_redis_threshold_at_its_share_of_an_inserted_maxmemory() {
     let redis = REDIS.replace(" --maxmemory 100mb", "");
     let dir = project(&redis, &["redis_memory_used_bytes > 64 * 1024 * 1024"]);
     let root = dir.path().join("orion");
-    let output = common::orion()
-        .current_dir(&root)
-        .args(["--fix", "--from-plan", "cax11", "--plan", "cax21", "."])
-        .output()
-        .unwrap();
-    assert!(output.status.code() != Some(2), "{output:?}");
+    rescale_cax11_to_cax21(&root);
     let compose = fs::read_to_string(root.join("compose.yaml")).unwrap();
     let rules = fs::read_to_string(root.join("prometheus/rules/memory.yml")).unwrap();
     let (threshold, maxmemory) = (redis_threshold_mib(&rules), maxmemory_mib(&compose));
@@ -300,4 +290,14 @@ fn a_rescale_keeps_a_redis_threshold_at_its_share_of_an_inserted_maxmemory() {
         (threshold / maxmemory - 64.0 / 128.0).abs() <= 1.0 / maxmemory,
         "{threshold} MiB of {maxmemory} MiB\n{compose}\n{rules}"
     );
+}
+
+/// `--fix --from-plan cax11 --plan cax21` in `root`, which must not fail.
+fn rescale_cax11_to_cax21(root: &Path) {
+    let output = common::orion()
+        .current_dir(root)
+        .args(["--fix", "--from-plan", "cax11", "--plan", "cax21", "."])
+        .output()
+        .unwrap();
+    assert!(output.status.code() != Some(2), "{output:?}");
 }

@@ -220,32 +220,18 @@ fn rescale_dependent_values_keep_their_share_of_the_limit() {
         file.contains(&format!("memory: {}M", reports / 3)),
         "reservation of reports: {file}"
     );
-    // Heaps: half of search's limit, three quarters of api's, 300/384 of reports', 3/4 of web's.
-    assert!(
-        file.contains(&format!("-Xmx{}", size(search / 2))),
-        "{file}"
-    );
-    assert!(
-        file.contains(&format!("-Xmx{}", size(api * 3 / 4))),
-        "{file}"
-    );
-    assert!(
-        file.contains(&format!("-Xmx{}m", reports * 300 / 384)),
-        "{file}"
-    );
-    assert!(
-        file.contains(&format!("--max-old-space-size={} ", web * 3 / 4)),
-        "{file}"
-    );
-    assert!(
-        file.contains(&format!("--max-old-space-size={}", ssr * 3 / 4)),
-        "{file}"
-    );
-    // The inserted maxmemory is sized for the new limit (75%), not the old one.
-    assert!(
-        file.contains(&format!("--maxmemory {}mb", cache * 3 / 4)),
-        "{file}"
-    );
+    // Heaps: half of search's limit, three quarters of api's, 300/384 of reports', 3/4 of web's;
+    // the inserted maxmemory sized for the new limit (75%), not the old one.
+    for expected in [
+        format!("-Xmx{}", size(search / 2)),
+        format!("-Xmx{}", size(api * 3 / 4)),
+        format!("-Xmx{}m", reports * 300 / 384),
+        format!("--max-old-space-size={} ", web * 3 / 4),
+        format!("--max-old-space-size={}", ssr * 3 / 4),
+        format!("--maxmemory {}mb", cache * 3 / 4),
+    ] {
+        assert!(file.contains(&expected), "{expected} in {file}");
+    }
     // Nothing the rescale leaves behind is an error or a heap warning.
     let report = run(dir.path(), &["--format", "json"]);
     let report: Value = serde_json::from_str(&report.stdout).unwrap();
