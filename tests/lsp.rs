@@ -585,3 +585,36 @@ fn lsp_protocol_errors_are_answered_and_exit_codes_follow_the_spec() {
     client.notify("exit", json!(null));
     assert_eq!(wait(&mut client.child), Some(1));
 }
+
+/// The README's "Editors" section: a copy-paste setup for Neovim (0.11 and nvim-lspconfig),
+/// Helix and VS Code, each starting `orion-lint server`; the VS Code settings are valid JSON.
+#[test]
+fn lsp_readme_documents_each_editor_with_a_setup_that_runs_the_server() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme.find("### Editors").expect("an Editors section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n### ").map_or(section.len(), |i| i + 4)];
+    let blocks: Vec<(&str, &str)> = section
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .map(|block| block.split_once('\n').unwrap())
+        .collect();
+    let languages: Vec<&str> = blocks.iter().map(|(language, _)| *language).collect();
+    assert_eq!(languages, ["lua", "lua", "toml", "json"], "{section}");
+    for (language, block) in &blocks {
+        assert!(
+            block.contains(r#""orion-lint", "server""#)
+                || (block.contains(r#"command = "orion-lint""#)
+                    && block.contains(r#"args = ["server"]"#))
+                || block.contains(r#""glspc.server.commandArguments": ["server"]"#),
+            "the {language} block starts the server: {block}"
+        );
+    }
+    assert!(blocks[0].1.contains("vim.lsp.enable") && blocks[1].1.contains("lspconfig"));
+    let settings: Value = serde_json::from_str(blocks[3].1).expect("VS Code settings are JSON");
+    assert_eq!(settings["glspc.server.command"], "orion-lint");
+    for name in ["Neovim", "Helix", "VS Code"] {
+        assert!(section.contains(&format!("**{name}**")), "{name}");
+    }
+}
