@@ -600,8 +600,13 @@ fn lsp_readme_documents_each_editor_with_a_setup_that_runs_the_server() {
         .step_by(2)
         .map(|block| block.split_once('\n').unwrap())
         .collect();
-    let languages: Vec<&str> = blocks.iter().map(|(language, _)| *language).collect();
-    assert_eq!(languages, ["lua", "lua", "toml", "json"], "{section}");
+    // The Helix block's info string names its file, so that it is not read as an orion-lint.toml.
+    let languages: Vec<&str> = blocks.iter().map(|(info, _)| *info).collect();
+    assert_eq!(
+        languages,
+        ["lua", "lua", "toml languages.toml", "json"],
+        "{section}"
+    );
     for (language, block) in &blocks {
         assert!(
             block.contains(r#""orion-lint", "server""#)
@@ -617,4 +622,129 @@ fn lsp_readme_documents_each_editor_with_a_setup_that_runs_the_server() {
     for name in ["Neovim", "Helix", "VS Code"] {
         assert!(section.contains(&format!("**{name}**")), "{name}");
     }
+}
+
+/// The code actions of the finding at `line`, `character` of `path`.
+fn actions_at(client: &mut Client, path: &Path, line: u32, character: u32) -> Vec<Value> {
+    let answer = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri(path)},
+            "range": {"start": {"line": line, "character": character}, "end": {"line": line, "character": character}},
+            "context": {"diagnostics": []},
+        }),
+    );
+    answer["result"].as_array().expect("actions").clone()
+}
+
+#[test]
+fn lsp_an_unsafe_fix_is_offered_but_not_preferred() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let compose = dir.path().join("compose.yaml");
+    std::fs::write(
+        &compose,
+        "services:
+  redis:
+    image: redis:7-alpine
+    command: redis-server --maxmemory 96mb --maxmemory-policy allkeys-lru
+    mem_limit: 128m
+  worker:
+    image: myapp/worker:1.4
+    command: celery -A app worker --concurrency=2
+    environment:
+      CELERY_BROKER_URL: redis://redis:6379/0
+    mem_limit: 768m
+",
+    )
+    .unwrap();
+    let (mut client, _) = Client::initialized(dir.path(), false);
+    client.open(&compose, "yaml");
+    let diagnostics = diagnostics_of(&client.published(), &compose).unwrap();
+    let eviction = diagnostics
+        .iter()
+        .find(|d| d["code"] == "redis-broker-eviction")
+        .unwrap_or_else(|| panic!("{diagnostics:#?}"));
+    let start = &eviction["range"]["start"];
+    let actions = actions_at(
+        &mut client,
+        &compose,
+        start["line"].as_u64().unwrap() as u32,
+        start["character"].as_u64().unwrap() as u32,
+    );
+    let action = actions
+        .iter()
+        .find(|a| a["diagnostics"][0]["code"] == "redis-broker-eviction")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(action["isPreferred"], false, "{action}");
+    assert_eq!(client.finish().0, Some(0));
+}
+
+#[test]
+fn lsp_a_mounted_redis_conf_buffer_gets_its_findings_and_clears_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let compose = dir.path().join("compose.yaml");
+    let conf = dir.path().join("redis.conf");
+    std::fs::write(
+        &compose,
+        "services:
+  cache:
+    image: redis:7
+    mem_limit: 128m
+    command: redis-server /usr/local/etc/redis/redis.conf
+    volumes:
+      - ./redis.conf:/usr/local/etc/redis/redis.conf:ro
+",
+    )
+    .unwrap();
+    std::fs::write(&conf, "maxmemory 120mb\nmaxmemory-policy noeviction\n").unwrap();
+    let (mut client, _) = Client::initialized(dir.path(), false);
+    client.open(&conf, "conf");
+    let in_conf = diagnostics_of(&client.published(), &conf).expect("redis.conf diagnostics");
+    assert_eq!(
+        codes(&in_conf),
+        [("redis-maxmemory-headroom".to_string(), 0)]
+    );
+    let actions = actions_at(&mut client, &conf, 0, 12);
+    let edits = actions[0]["edit"]["changes"][uri(&conf)]
+        .as_array()
+        .expect("an edit of redis.conf")
+        .clone();
+    let fixed = apply("maxmemory 120mb\nmaxmemory-policy noeviction\n", &edits);
+    assert_eq!(fixed, "maxmemory 96mb\nmaxmemory-policy noeviction\n");
+    client.change(&conf, 2, &fixed);
+    assert_eq!(diagnostics_of(&client.published(), &conf), Some(Vec::new()));
+    assert_eq!(client.finish().0, Some(0));
+}
+
+#[test]
+fn lsp_no_fix_edits_a_file_outside_the_workspace_folder() {
+    // The repository holds `base.yaml`; the workspace is `app/`, whose service extends it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n",
+    )
+    .unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir(&app).unwrap();
+    let compose = app.join("compose.yaml");
+    std::fs::write(
+        &compose,
+        "services:\n  cache:\n    extends: {file: ../base.yaml, service: cache}\n",
+    )
+    .unwrap();
+    let (mut client, _) = Client::initialized(&app, false);
+    client.open(&compose, "yaml");
+    let published = client.published();
+    let base = dir.path().join("base.yaml");
+    let in_base = diagnostics_of(&published, &base).expect("the finding is in base.yaml");
+    assert_eq!(
+        codes(&in_base),
+        [("redis-maxmemory-headroom".to_string(), 4)]
+    );
+    assert_eq!(actions_at(&mut client, &base, 4, 40), Vec::<Value>::new());
+    assert_eq!(client.finish().0, Some(0));
 }
