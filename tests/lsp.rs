@@ -554,6 +554,19 @@ fn lsp_a_new_unsaved_compose_file_is_linted_as_its_buffer() {
     let diagnostics = diagnostics_of(&client.published(), &compose).unwrap();
     assert_eq!(codes(&diagnostics), [("mem-limit-missing".to_string(), 1)]);
     assert!(!compose.exists(), "nothing is written");
+    // Saved by the editor (with a limit): linted with its project, the stale finding cleared.
+    let saved = "services:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    std::fs::write(&compose, saved).unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&compose)}, "text": saved}),
+    );
+    let published = client.published();
+    assert_eq!(
+        diagnostics_of(&published, &compose),
+        Some(Vec::new()),
+        "{published:#?}"
+    );
     assert_eq!(client.finish().0, Some(0));
 }
 

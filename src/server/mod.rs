@@ -342,6 +342,10 @@ impl<W: Write> Server<W> {
             // A closed buffer of a file that does not exist: nothing is left to lint.
             return self.publish(key, None);
         }
+        if key != path && self.lints.contains_key(path) {
+            // A new file linted alone until now is saved: its project's lint takes over.
+            self.publish(path.to_path_buf(), None)?;
+        }
         let report = engine::lint(&target, &options, &Overrides::default());
         self.publish(
             key,
