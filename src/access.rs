@@ -51,6 +51,19 @@ impl ReadCache {
     pub fn wrote(&self, canonical: &Path, bytes: &[u8]) {
         self.insert(canonical.to_path_buf(), bytes);
     }
+
+    /// A cache holding an editor's unsaved buffers: reads of a buffer's file get its text, after
+    /// the same checks as a read from the disk. A buffer whose file does not exist is left out:
+    /// there is no file to check it as.
+    pub(crate) fn with_buffers<'a>(buffers: impl IntoIterator<Item = (&'a Path, &'a str)>) -> Self {
+        let cache = ReadCache::default();
+        for (path, text) in buffers {
+            if let Ok(canonical) = std::fs::canonicalize(path) {
+                cache.insert(canonical, text.as_bytes());
+            }
+        }
+        cache
+    }
 }
 
 /// A cache changes where the bytes come from, never what may be read.
@@ -270,6 +283,26 @@ mod tests {
         std::fs::write(dir.path().join("repo/compose.yaml"), "services: {}\n").unwrap();
         let boundary = Boundary::of_project(&dir.path().join("repo/compose.yaml"), &[]);
         (dir, boundary)
+    }
+
+    #[test]
+    fn buffers_are_read_instead_of_the_disk_after_the_same_checks() {
+        let (dir, boundary) = repository();
+        let compose = dir.path().join("repo/compose.yaml");
+        let outside = dir.path().join("secret.txt");
+        std::fs::write(&outside, "on disk\n").unwrap();
+        let missing = dir.path().join("repo/new.yaml");
+        let cache = ReadCache::with_buffers([
+            (compose.as_path(), "services: {web: {}}\n"),
+            (outside.as_path(), "unsaved\n"),
+            (missing.as_path(), "services: {}\n"),
+        ]);
+        let boundary = boundary.reading_through(&cache);
+        let read = |path: &Path| boundary.read(path, 1024, Named::InRepository);
+        assert_eq!(read(&compose).unwrap(), b"services: {web: {}}\n");
+        assert!(matches!(read(&outside), Err(ReadFailure::Refused(_))));
+        assert!(matches!(read(&missing), Err(ReadFailure::Io(_))));
+        assert_eq!(format!("{cache:?}"), "ReadCache(2 files)");
     }
 
     #[test]

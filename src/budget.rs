@@ -3,6 +3,7 @@
 use crate::compose::{Project, ProjectService};
 use crate::plans::{self, Plan};
 use crate::settings::Settings;
+use crate::source::{FileId, Span};
 
 #[derive(Debug)]
 pub struct Row<'p> {
@@ -123,5 +124,71 @@ impl<'p> Budget<'p> {
     /// The smallest catalog plan with room for everything, preferring the current family.
     pub fn smallest_fitting_plan(&self) -> Option<&'static Plan> {
         plans::smallest_fitting(self.needed(), self.plan)
+    }
+}
+
+/// A memory value of a service and where it is written: what an editor shows for the value under
+/// its cursor.
+#[derive(Debug)]
+pub struct MemoryValue<'b, 'p> {
+    /// The service's row of the budget.
+    pub row: &'b Row<'p>,
+    /// The field, e.g. `mem_limit`, `deploy.resources.limits.memory`, `maxmemory`.
+    pub field: &'static str,
+    /// The value as messages show it (see `Service::written`): valid, so shown interpolated.
+    pub written: &'p str,
+    pub bytes: u64,
+}
+
+impl<'p> Budget<'p> {
+    /// The memory value written at `offset` of `file`, where it is written or where its text
+    /// comes from (the `.env` line of an interpolated value). Only values that read as a size:
+    /// an invalid one is what a diagnostic reports.
+    pub fn memory_at(&self, file: FileId, offset: usize) -> Option<MemoryValue<'_, 'p>> {
+        let at = |span: &Span| span.file == file && span.range.contains_inclusive(offset);
+        self.rows.iter().find_map(|row| {
+            let memory = row.service.service.memory();
+            let fields = [
+                ("mem_limit", memory.mem_limit),
+                ("mem_reservation", memory.mem_reservation),
+                ("deploy.resources.limits.memory", memory.deploy_limit),
+                (
+                    "deploy.resources.reservations.memory",
+                    memory.deploy_reservation,
+                ),
+                ("memswap_limit", memory.memswap_limit),
+            ];
+            let compose = fields.into_iter().find_map(|(field, value)| {
+                let value = value?;
+                let bytes = *value.bytes.as_ref().ok()?;
+                (at(&value.node.span) || at(value.node.edit_span())).then_some(MemoryValue {
+                    row,
+                    field,
+                    written: value.written,
+                    bytes,
+                })
+            });
+            compose.or_else(|| {
+                let maxmemory = row.service.redis.as_ref()?.maxmemory.as_ref()?;
+                let bytes = crate::units::redis_bytes(&maxmemory.value).ok()?;
+                at(&maxmemory.span).then_some(MemoryValue {
+                    row,
+                    field: "maxmemory",
+                    written: &maxmemory.value,
+                    bytes,
+                })
+            })
+        })
+    }
+}
+
+/// A range that holds its end too: a cursor just after a value is on it.
+trait ContainsInclusive {
+    fn contains_inclusive(&self, offset: usize) -> bool;
+}
+
+impl ContainsInclusive for std::ops::Range<usize> {
+    fn contains_inclusive(&self, offset: usize) -> bool {
+        self.start <= offset && offset <= self.end
     }
 }

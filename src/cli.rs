@@ -58,6 +58,11 @@ enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
+    /// Serve editors as a Language Server on stdin/stdout: diagnostics as you type, fixes as
+    /// quick fixes, the budget on hover.
+    ///
+    /// E.g. in Neovim: `vim.lsp.config("orion_lint", { cmd = { "orion-lint", "server" } })`.
+    Server,
     /// Print the manual page (roff).
     ///
     /// E.g. `orion-lint manpage > orion-lint.1; man -l orion-lint.1`.
@@ -453,6 +458,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plans(args)) => list_plans(args.format),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Manpage) => manpage(),
+        Some(Command::Server) => return crate::server::run(),
     };
     match result {
         Ok(status) => status.into(),

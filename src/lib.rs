@@ -60,6 +60,7 @@ pub mod plans;
 pub mod registry;
 pub mod render;
 pub(crate) mod rules;
+mod server;
 pub mod settings;
 pub mod source;
 pub(crate) mod suppress;

@@ -234,3 +234,56 @@ fn engine_many_projects_are_linted_on_every_core() {
         "{threads} threads besides the main one on {cores} cores"
     );
 }
+
+/// The memory value under an offset (the language server's hover): where it is written, or the
+/// `.env` line its text comes from.
+#[test]
+fn memory_at_finds_the_value_under_an_offset_in_compose_and_env() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let compose = "x-orion-lint: {plan: cax11}\nservices:\n  api:\n    image: nginx\n    mem_limit: ${API_MEM}\n    mem_reservation: 256m\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 96mb\n";
+    std::fs::write(repo.path().join("compose.yaml"), compose).unwrap();
+    std::fs::write(repo.path().join(".env"), "API_MEM=512m\n").unwrap();
+    let report = orion_lint::engine::budget(
+        &orion_lint::lint::Target::Paths(vec![repo.path().to_path_buf()]),
+        &orion_lint::compose::LoadOptions::default(),
+        &orion_lint::settings::Overrides::default(),
+    );
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let budgets = report.budgets();
+    let budget = &budgets[0].budget;
+    let files: Vec<_> = report.sources.ids().collect();
+    let file_named = |name: &str| {
+        *files
+            .iter()
+            .find(|&&id| report.sources.get(id).path.ends_with(name))
+            .unwrap()
+    };
+    let (compose_file, env_file) = (file_named("compose.yaml"), file_named(".env"));
+    let found = |file, needle: &str, text: &str| {
+        let value = budget.memory_at(file, text.find(needle).unwrap() + 1)?;
+        Some((
+            value.row.service.service.name.as_str(),
+            value.field,
+            value.written,
+            value.bytes,
+        ))
+    };
+    assert_eq!(
+        found(compose_file, "${API_MEM}", compose),
+        Some(("api", "mem_limit", "512m", 512 << 20))
+    );
+    assert_eq!(
+        found(env_file, "512m", "API_MEM=512m\n"),
+        Some(("api", "mem_limit", "512m", 512 << 20))
+    );
+    assert_eq!(
+        found(compose_file, "256m", compose),
+        Some(("api", "mem_reservation", "256m", 256 << 20))
+    );
+    assert_eq!(
+        found(compose_file, "96mb", compose),
+        Some(("cache", "maxmemory", "96mb", 96 << 20))
+    );
+    assert_eq!(found(compose_file, "nginx", compose), None);
+}

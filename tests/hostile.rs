@@ -2379,3 +2379,131 @@ fn fixes_a_project_disagreeing_on_a_shared_file_writes_nothing() {
     );
     assert_eq!(snapshot(dir.path()), before, "nothing is written");
 }
+
+// ---- The language server (issue 13): hostile framing on stdin ----
+
+/// What `orion-lint server` does with `input` on stdin, in a project, within the bounds: it
+/// answers nothing it cannot read, says why on stderr, exits 2 and writes no file.
+fn lsp_refuses(input: Vec<u8>, why: &str) -> common::Bounded {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
+    let before = snapshot(dir.path());
+    let run = common::run_bounded_with_input(dir.path(), &["server"], &[], Some(input));
+    run.assert_bounded();
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("orion-lint server: cannot read the client's message on stdin")
+            && run.stderr.contains(why),
+        "{run:#?}"
+    );
+    assert_eq!(snapshot(dir.path()), before, "nothing is written");
+    run
+}
+
+fn lsp_frame(body: &str) -> Vec<u8> {
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+#[test]
+fn lsp_a_huge_content_length_is_refused_before_it_is_allocated() {
+    // lsp-server alone allocates (and zeroes) the announced length before reading the body.
+    for length in ["1000000000", "18446744073709551615"] {
+        let input = format!("Content-Length: {length}\r\n\r\n{{}}").into_bytes();
+        let run = lsp_refuses(input, "more than the");
+        assert!(run.peak_rss_kb < 50 * 1024, "{run:#?}");
+        eprintln!(
+            "Content-Length {length}: {:?} wall, {} kB peak RSS",
+            run.wall, run.peak_rss_kb
+        );
+    }
+    // Beyond what a number holds: refused as no number.
+    lsp_refuses(
+        b"Content-Length: 99999999999999999999999\r\n\r\n{}".to_vec(),
+        "number too large",
+    );
+}
+
+#[test]
+fn lsp_garbage_headers_and_endless_lines_are_refused() {
+    lsp_refuses(
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        "malformed header",
+    );
+    lsp_refuses(b"Content-Length: 2\n\n{}".to_vec(), "malformed header");
+    lsp_refuses(b"\r\n{}".to_vec(), "no Content-Length");
+    let run = lsp_refuses(vec![b'X'; 50 << 20], "header line longer");
+    assert!(run.peak_rss_kb < 50 * 1024, "{run:#?}");
+}
+
+#[test]
+fn lsp_bodies_that_are_no_json_rpc_are_refused_without_echoing_them() {
+    const SECRET: &str = "hunter2-Zq8vX1";
+    let run = lsp_refuses(
+        lsp_frame(&format!("{{\"token\": \"{SECRET}\"")),
+        "malformed LSP payload",
+    );
+    assert!(!run.stderr.contains(SECRET), "{run:#?}");
+    lsp_refuses(lsp_frame(&"[".repeat(100_000)), "malformed LSP payload");
+    lsp_refuses(lsp_frame("\"\\ud800\""), "malformed LSP payload");
+    // A body cut short by the end of the stream.
+    let mut cut = b"Content-Length: 100\r\n\r\n".to_vec();
+    cut.extend_from_slice(b"{\"jsonrpc\"");
+    lsp_refuses(cut, "");
+    let mut not_utf8 = b"Content-Length: 4\r\n\r\n".to_vec();
+    not_utf8.extend_from_slice(&[b'"', 0xff, 0xfe, b'"']);
+    lsp_refuses(not_utf8, "");
+}
+
+#[test]
+fn lsp_a_hostile_client_within_the_protocol_gets_answers_not_a_crash() {
+    // Offsets past every line, a huge line number, a URI of another scheme, a document outside
+    // the repository: answered, within the bounds; then shutdown and exit, code 0.
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(
+        outside.path().join("compose.yaml"),
+        "services:\n  x:\n    image: [\n",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
+    let root = format!("file://{}", dir.path().display());
+    let compose = format!("{root}/compose.yaml");
+    let messages = [
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}, "rootUri": root}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": compose, "languageId": "yaml", "version": 1, "text": "services:\n  web:\n    image: nginx\n"}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": compose}, "position": {"line": 4294967295u32, "character": 4294967295u32}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/codeAction", "params": {"textDocument": {"uri": "https://example.invalid/x.yaml"}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 9}}, "context": {"diagnostics": []}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": format!("file://{}/compose.yaml", outside.path().display()), "languageId": "yaml", "version": 1, "text": "services: {}\n"}}}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///proc/self/environ", "languageId": "yaml", "version": 1, "text": ""}}}),
+        serde_json::json!({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}),
+        serde_json::json!({"jsonrpc": "2.0", "method": "exit"}),
+    ];
+    let input: Vec<u8> = messages
+        .iter()
+        .flat_map(|m| lsp_frame(&m.to_string()))
+        .collect();
+    let before = snapshot(dir.path());
+    let run = common::run_bounded_with_input(dir.path(), &["server"], &[], Some(input));
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    for id in 1..=4 {
+        assert!(
+            run.stdout.contains(&format!("\"id\":{id}")),
+            "answer {id}: {run:#?}"
+        );
+    }
+    assert!(!run.stdout.contains("PATH="), "{run:#?}");
+    assert_eq!(snapshot(dir.path()), before, "nothing is written");
+}

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use crate::budget::Row;
+use crate::budget::{Budget, Row};
 use crate::engine::ProjectBudget;
 use crate::lint::LoadedProject;
 use crate::rescale::{self, Rescale};
@@ -264,6 +264,19 @@ pub fn rescale_text(rescale: &Rescale, done: bool) -> String {
                 .join(", ")
         );
     }
+    out
+}
+
+/// One service's line of the budget table, under the table's header: what an editor shows on a
+/// memory value of the service.
+pub(crate) fn row_text(budget: &Budget, row: &Row) -> String {
+    let whole = budget.plan.map_or(budget.needed(), |p| p.ram_bytes());
+    let name_width = row.service.name.len().max("service".len());
+    let mut out = format!(
+        "  {:name_width$}  {:>9}  {:>3}  {:>9}  {:>6}\n",
+        "service", "limit", "×", "subtotal", "share"
+    );
+    write_row(&mut out, row, whole, name_width);
     out
 }
 

@@ -14,6 +14,7 @@ mod tables;
 
 use std::io::{self, Write};
 
+pub(crate) use budget::row_text as budget_row_text;
 pub use budget::{budget_json, budget_text, rescale_text};
 pub use concise::Concise;
 pub use github::Github;
@@ -24,6 +25,8 @@ pub use junit::Junit;
 pub use rdjson::{Rdjson, Rdjsonl};
 pub use sarif::Sarif;
 pub use tables::{plans_json, plans_text, rules_json, rules_text};
+// Messages as every text format shows them, for the language server.
+pub(crate) use snippet::escape_controls;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::Report;
