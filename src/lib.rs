@@ -67,11 +67,13 @@ pub(crate) mod suppress;
 // Not API (hidden from the docs, no stability promise): the grammars and internals that the
 // integration tests check directly against the real programs (`tests/units_oracle.rs`), the
 // schema (`tests/config_schema.rs`), the lint docs' fixed examples (`tests/lint_docs.rs`) and the
-// rescale policies (`tests/fix.rs`).
+// rescale policies (`tests/fix.rs`), and the revision reader (`tests/compare.rs`, against `git show`).
 #[doc(hidden)]
 pub mod config;
 #[doc(hidden)]
 pub mod fix;
+#[doc(hidden)]
+pub mod git;
 #[doc(hidden)]
 pub mod rescale;
 #[doc(hidden)]
