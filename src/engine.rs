@@ -326,7 +326,7 @@ pub fn budget_compare(
     let at_revision = |error: LoadError, sources: &SourceMap| {
         let error = error.detached(sources);
         LoadError {
-            message: format!("at `{revision}`: {}", error.message),
+            message: format!("at `{}`: {}", crate::git::shown(revision), error.message),
             ..error
         }
     };

@@ -184,8 +184,8 @@ fn fetch_hint(spec: &str) -> String {
     }
 }
 
-/// A spec for a message: a long one cut short.
-fn shown(spec: &str) -> String {
+/// A spec for a message: a long one cut short, without control characters.
+pub fn shown(spec: &str) -> String {
     const SHOWN: usize = 60;
     if spec.chars().count() <= SHOWN {
         spec.chars().filter(|c| !c.is_control()).collect()
