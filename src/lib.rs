@@ -18,10 +18,11 @@
 //!
 //! # Library use
 //!
-//! The entry points are [`engine::lint`], [`engine::fix`] and [`engine::budget`]; each takes a
-//! [`lint::Target`], the [`compose::LoadOptions`] and the command line's [`settings::Overrides`],
-//! and returns a report of [`diagnostic::Diagnostic`]s (each naming its [`registry::Rule`] and
-//! carrying its [`diagnostic::Fix`]es) that a [`render`]er prints. Nothing is executed and no
+//! The entry points are [`engine::lint`], [`engine::fix`], [`engine::budget`] and
+//! [`engine::budget_compare`] (the budget against a git revision it also takes, read in-process);
+//! each takes a [`lint::Target`], the [`compose::LoadOptions`] and the command line's
+//! [`settings::Overrides`], and returns a report of [`diagnostic::Diagnostic`]s (each naming its
+//! [`registry::Rule`] and carrying its [`diagnostic::Fix`]es) that a [`render`]er prints. Nothing is executed and no
 //! connection is opened; nothing outside the project's repository is read.
 //!
 //! ```

@@ -347,6 +347,7 @@ pub fn budget_markdown(budgets: &[ProjectBudget], sources: &SourceMap) -> String
     let _ = writeln!(out, "{MARKDOWN_MARKER}\n### Memory budget");
     for entry in budgets {
         let budget = &entry.budget;
+        // The plain budget runs no rule: `plan-ram-exceeded` is not shown here.
         let totals = Totals::new(budget, false);
         let _ = writeln!(
             out,
