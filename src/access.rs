@@ -7,6 +7,11 @@
 //! regular files inside it, after resolving symbolic links, and writes only there. Outside it,
 //! only what the command line names may be read (`--allow-outside PATH`, `--env-file FILE`),
 //! never written; nothing under `/proc`, `/sys` or `/dev` is read at all.
+//!
+//! A boundary can read the repository as of a git revision (`budget --compare REV`): a path of the
+//! work tree is then read from the revision's tree, a symbolic link there is not followed, and a
+//! path tracked at `HEAD` but not at the revision did not exist then. A path in neither tree (an
+//! untracked `.env`) is read from the work tree, for both sides.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -14,6 +19,8 @@ use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::git::{AtRevision, Revision};
 
 /// Kernel file systems: their files report size 0 and hold the process's environment and memory.
 const SYSTEM_DIRS: [&str; 3] = ["/proc", "/sys", "/dev"];
@@ -27,6 +34,53 @@ pub struct Boundary {
     allowed: Vec<PathBuf>,
     /// The files this run has read already.
     read: ReadCache,
+    /// The revision read instead of the work tree, if any.
+    revision: Option<Snapshot>,
+}
+
+/// One repository's revision, shared by the boundaries that read it.
+#[derive(Clone)]
+pub(crate) struct Snapshot(Arc<Revision>);
+
+/// Two boundaries reading the same opened revision read the same files.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Snapshot {}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Snapshot({:?})", self.0.spec())
+    }
+}
+
+/// The revision a run reads instead of the work tree (`budget --compare REV`), opened once per
+/// repository. Shared by the clones of one run's [`crate::compose::LoadOptions`].
+#[derive(Clone, Debug)]
+pub struct Revisions {
+    spec: String,
+    opened: Arc<Mutex<HashMap<PathBuf, Result<Snapshot, String>>>>,
+}
+
+impl Revisions {
+    pub fn new(spec: &str) -> Revisions {
+        Revisions {
+            spec: spec.to_string(),
+            opened: Arc::default(),
+        }
+    }
+
+    /// The revision in the repository whose work tree is `root`, or why it cannot be read.
+    pub(crate) fn open(&self, root: &Path) -> Result<Snapshot, String> {
+        let mut opened = self.opened.lock().unwrap_or_else(PoisonError::into_inner);
+        opened
+            .entry(root.to_path_buf())
+            .or_insert_with(|| Revision::open(root, &self.spec).map(|r| Snapshot(Arc::new(r))))
+            .clone()
+    }
 }
 
 /// The bytes of each file a run has read, by canonical path, so that a run reads a file from
@@ -124,6 +178,59 @@ impl Boundary {
             root,
             allowed,
             read: ReadCache::default(),
+            revision: None,
+        }
+    }
+
+    /// The same boundary, reading the repository's files as of a revision.
+    pub(crate) fn at_revision(self, snapshot: Snapshot) -> Boundary {
+        Boundary {
+            revision: Some(snapshot),
+            ..self
+        }
+    }
+
+    /// What `path` is at the boundary's revision; `None` to read the disk: there is no
+    /// revision, the path is outside the repository, or it is untracked. With `cap` 0 only what
+    /// the path is, is looked up (a file's bytes are not read).
+    fn at_revision_of(&self, path: &Path, cap: u64) -> Result<Option<AtRevision>, ReadFailure> {
+        let Some(Snapshot(revision)) = &self.revision else {
+            return Ok(None);
+        };
+        let Some(relative) = self.relative(path) else {
+            return Ok(None);
+        };
+        match revision.file(&relative, cap) {
+            Ok(AtRevision::Untracked) => Ok(None),
+            Ok(found) => Ok(Some(found)),
+            Err(why) => Err(ReadFailure::Io(std::io::Error::other(why))),
+        }
+    }
+
+    /// `path` relative to the repository root, if it is inside, as written (a link in the work
+    /// tree is not resolved: the revision's tree is what counts), or through the canonical
+    /// directory of a path that reaches the repository by a link.
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        let written = absolute(path);
+        if let Ok(relative) = written.strip_prefix(&self.root) {
+            return Some(relative.to_path_buf());
+        }
+        let dir = std::fs::canonicalize(written.parent()?).ok()?;
+        let resolved = dir.join(written.file_name()?);
+        resolved
+            .strip_prefix(&self.root)
+            .ok()
+            .map(Path::to_path_buf)
+    }
+
+    /// Whether `path` exists (at the boundary's revision, if it reads one): what a default
+    /// file (`.env`, `orion-lint.toml`) is looked up with.
+    pub fn exists(&self, path: &Path) -> bool {
+        match self.at_revision_of(path, 0) {
+            Ok(Some(AtRevision::Absent)) => false,
+            // A revision that cannot be read is reported by reading it.
+            Ok(Some(_)) | Err(_) => true,
+            Ok(None) => path.exists(),
         }
     }
 
@@ -143,6 +250,11 @@ impl Boundary {
     /// Why `path` is not to be read, if it is not; `None` also for a path that does not exist,
     /// which reading reports as such.
     pub fn refusal(&self, path: &Path, named: Named) -> Option<String> {
+        match self.at_revision_of(path, 0) {
+            Ok(Some(AtRevision::NotAFile(kind))) => return Some(not_a_file_at(kind, self)),
+            Ok(Some(_)) | Err(_) => return None,
+            Ok(None) => {}
+        }
         let canonical = std::fs::canonicalize(path);
         for place in [Ok(absolute(path)), canonical.as_ref().map(Clone::clone)]
             .into_iter()
@@ -181,6 +293,20 @@ impl Boundary {
     /// without blocking and checked again on the open handle, so a FIFO swapped in after the
     /// check is not read either; the cap counts the bytes read, not the size a file reports.
     pub fn read(&self, path: &Path, cap: u64, named: Named) -> Result<Vec<u8>, ReadFailure> {
+        match self.at_revision_of(path, cap)? {
+            Some(AtRevision::File(bytes)) => return Ok(bytes),
+            Some(AtRevision::NotAFile(kind)) => {
+                return Err(ReadFailure::Refused(not_a_file_at(kind, self)));
+            }
+            Some(AtRevision::Absent) => {
+                return Err(ReadFailure::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "it is tracked at HEAD but not at the revision compared with: it did not exist then",
+                )));
+            }
+            Some(AtRevision::TooLarge) => return Err(ReadFailure::TooLarge(cap)),
+            Some(AtRevision::Untracked) | None => {}
+        }
         if let Some(why) = self.refusal(path, named) {
             return Err(ReadFailure::Refused(why));
         }
@@ -213,6 +339,17 @@ impl Boundary {
     pub fn may_write(&self, path: &Path) -> bool {
         std::fs::canonicalize(path).is_ok_and(|canonical| canonical.starts_with(&self.root))
     }
+}
+
+/// Why a path that is no regular file at the boundary's revision is not read.
+fn not_a_file_at(kind: &str, boundary: &Boundary) -> String {
+    let spec = boundary
+        .revision
+        .as_ref()
+        .map_or("", |Snapshot(r)| r.spec());
+    format!(
+        "it is {kind} at `{spec}`, not a regular file, and orion-lint does not follow links in a revision's tree"
+    )
 }
 
 fn read_capped(file: File, cap: u64) -> Result<Vec<u8>, ReadFailure> {

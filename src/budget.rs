@@ -192,3 +192,137 @@ impl ContainsInclusive for std::ops::Range<usize> {
         self.start <= offset && offset <= self.end
     }
 }
+
+/// What one service's containers take on one side of a comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceUse {
+    pub limit: Option<u64>,
+    /// The limit depends on an unset variable (or one that is no size).
+    pub unknown: bool,
+    pub replicas: Option<u64>,
+    pub runs: bool,
+    pub subtotal: u64,
+}
+
+impl From<&Row<'_>> for ServiceUse {
+    fn from(row: &Row) -> Self {
+        ServiceUse {
+            limit: row.limit,
+            unknown: row.unknown,
+            replicas: row.replicas,
+            runs: row.runs,
+            subtotal: row.subtotal(),
+        }
+    }
+}
+
+/// A service whose limit, replicas or profile state differ between the two sides; `None` on the
+/// side where it does not exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceChange {
+    pub name: String,
+    pub before: Option<ServiceUse>,
+    pub after: Option<ServiceUse>,
+}
+
+/// One side's totals against its plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Totals {
+    pub containers: u64,
+    pub os_reserve: u64,
+    pub needed: u64,
+    pub plan: Option<&'static Plan>,
+    /// RAM left on the plan; negative when overcommitted.
+    pub remaining: Option<i128>,
+    /// The total is beyond what a u64 counts.
+    pub out_of_range: bool,
+    /// Services that run without a known limit or replica count: the total is a lower bound.
+    pub unlimited: Vec<String>,
+    /// Whether `plan-ram-exceeded` reports this side (as the project's rule settings have it).
+    pub plan_ram_exceeded: bool,
+}
+
+impl Totals {
+    pub fn new(budget: &Budget, plan_ram_exceeded: bool) -> Self {
+        Totals {
+            containers: budget.containers(),
+            os_reserve: budget.os_reserve,
+            needed: budget.needed(),
+            plan: budget.plan,
+            remaining: budget.remaining(),
+            out_of_range: budget.out_of_range(),
+            unlimited: budget
+                .unlimited()
+                .iter()
+                .map(|r| r.service.name.clone())
+                .collect(),
+            plan_ram_exceeded,
+        }
+    }
+
+    /// Whether everything fits on the plan; `None` without a plan.
+    pub fn fits(&self) -> Option<bool> {
+        self.remaining.map(|r| r >= 0)
+    }
+
+    /// [`Totals::remaining`] clamped into a 64-bit integer, what JSON readers take as one.
+    pub fn remaining_i64(&self) -> Option<i64> {
+        self.remaining
+            .map(|r| i64::try_from(r).unwrap_or(if r < 0 { i64::MIN } else { i64::MAX }))
+    }
+}
+
+/// The budget of one project before (at a revision) and after (the work tree).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comparison {
+    /// The services that changed, in the after side's order, then those removed.
+    pub services: Vec<ServiceChange>,
+    /// `None` when the project did not exist at the revision: every service is added.
+    pub before: Option<Totals>,
+    pub after: Totals,
+}
+
+impl Comparison {
+    pub fn new(before: Option<(&Budget, bool)>, after: (&Budget, bool)) -> Self {
+        let uses = |budget: &Budget| -> Vec<(String, ServiceUse)> {
+            budget
+                .rows
+                .iter()
+                .map(|row| (row.service.name.clone(), ServiceUse::from(row)))
+                .collect()
+        };
+        let old = before.map(|(b, _)| uses(b)).unwrap_or_default();
+        let new = uses(after.0);
+        let find = |side: &[(String, ServiceUse)], name: &str| {
+            side.iter().find(|(n, _)| n == name).map(|(_, u)| *u)
+        };
+        let mut services: Vec<ServiceChange> = new
+            .iter()
+            .map(|(name, now)| ServiceChange {
+                name: name.clone(),
+                before: find(&old, name),
+                after: Some(*now),
+            })
+            .collect();
+        services.extend(
+            old.iter()
+                .filter(|(name, _)| find(&new, name).is_none())
+                .map(|(name, then)| ServiceChange {
+                    name: name.clone(),
+                    before: Some(*then),
+                    after: None,
+                }),
+        );
+        services.retain(|change| change.before != change.after);
+        Comparison {
+            services,
+            before: before.map(|(budget, exceeded)| Totals::new(budget, exceeded)),
+            after: Totals::new(after.0, after.1),
+        }
+    }
+
+    /// Whether nothing the budget counts changed: services, totals and plan.
+    pub fn unchanged(&self) -> bool {
+        self.services.is_empty() && self.before.as_ref() == Some(&self.after)
+    }
+}

@@ -301,9 +301,16 @@ struct BudgetArgs {
     #[arg(long, value_name = "PLAN", value_parser = plan_name)]
     from_plan: Option<String>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
-    format: TableFormat,
+    /// Compare with the same files at a git revision (`origin/main`, `HEAD~1`, a SHA): the
+    /// services whose limit or replicas changed, the totals and whether it still fits. The
+    /// revision is read from the repository's objects; no `git` is run. Exit code 1 when the
+    /// budget now exceeds the plan.
+    #[arg(long, value_name = "REV")]
+    compare: Option<String>,
+
+    /// Output format; `markdown` is meant as a pull-request comment.
+    #[arg(long, value_enum, default_value_t = BudgetFormat::Human)]
+    format: BudgetFormat,
 }
 
 impl CheckArgs {
@@ -401,6 +408,17 @@ enum TableFormat {
     Human,
     /// JSON, for scripts.
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BudgetFormat {
+    /// A table for people.
+    #[value(alias = "text")]
+    Human,
+    /// JSON, for scripts.
+    Json,
+    /// A GitHub/Gitea-flavoured Markdown comment, starting with `<!-- orion-lint budget -->`.
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -723,19 +741,27 @@ fn print_errors(errors: &[LoadError], sources: &SourceMap, human: &Human) -> io:
 }
 
 fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
-    let report = engine::budget(
-        &args.project.target(&args.paths),
-        &args.project.load_options(),
-        &args.overrides(),
-    );
+    let target = args.project.target(&args.paths);
+    let options = args.project.load_options();
+    if let Some(revision) = &args.compare {
+        return budget_compare(args, human, &target, &options, revision);
+    }
+    let report = engine::budget(&target, &options, &args.overrides());
     print_errors(&report.errors, &report.sources, human)?;
     let budgets = report.budgets();
     let mut stdout = io::stdout().lock();
     match args.format {
-        TableFormat::Human => write!(stdout, "{}", render::budget_text(&budgets, &report.sources))?,
-        TableFormat::Json => {
+        BudgetFormat::Human => {
+            write!(stdout, "{}", render::budget_text(&budgets, &report.sources))?
+        }
+        BudgetFormat::Json => {
             writeln!(stdout, "{}", render::budget_json(&budgets, &report.sources))?
         }
+        BudgetFormat::Markdown => write!(
+            stdout,
+            "{}",
+            render::budget_markdown(&budgets, &report.sources)
+        )?,
     }
     stdout.flush()?;
     Ok(if report.errors.is_empty() {
@@ -743,6 +769,52 @@ fn budget(args: &BudgetArgs, human: &Human) -> io::Result<Status> {
     } else {
         Status::Failure
     })
+}
+
+/// `budget --compare REV`: exit code 1 when a project's budget now exceeds its plan (the
+/// comparison is printed all the same), 2 when a project cannot be read now or at the revision.
+fn budget_compare(
+    args: &BudgetArgs,
+    human: &Human,
+    target: &Target,
+    options: &LoadOptions,
+    revision: &str,
+) -> io::Result<Status> {
+    // gix asks for the home directory when it opens a repository, before its isolation drops
+    // what it found; with `HOME` unset, std asks libc, which reads /etc/passwd and connects to the
+    // name-service cache. An empty `HOME` answers first (the project's environment is read).
+    if std::env::var_os("HOME").is_none() {
+        // SAFETY: the CLI runs on one thread until the engine starts, so nothing reads the
+        // environment while it changes.
+        unsafe { std::env::set_var("HOME", "") };
+    }
+    let report = engine::budget_compare(target, options, &args.overrides(), revision);
+    print_errors(&report.after.errors, &report.after.sources, human)?;
+    print_errors(&report.errors, &SourceMap::default(), human)?;
+    let mut stdout = io::stdout().lock();
+    match args.format {
+        BudgetFormat::Human => write!(stdout, "{}", render::comparison_text(&report))?,
+        BudgetFormat::Json => writeln!(
+            stdout,
+            "{}",
+            render::comparison_json(&report, &report.after.budgets())
+        )?,
+        BudgetFormat::Markdown => write!(stdout, "{}", render::comparison_markdown(&report))?,
+    }
+    stdout.flush()?;
+    let over = report
+        .comparisons
+        .iter()
+        .any(|(_, c)| c.after.fits() == Some(false));
+    Ok(
+        if !report.after.errors.is_empty() || !report.errors.is_empty() {
+            Status::Failure
+        } else if over {
+            Status::Findings
+        } else {
+            Status::Clean
+        },
+    )
 }
 
 fn list_rules(format: TableFormat) -> io::Result<Status> {

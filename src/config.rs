@@ -53,7 +53,7 @@ pub fn find(dir: &Path, boundary: &Boundary) -> Option<PathBuf> {
         .take_while(|d| d.starts_with(boundary.root()))
         .map(|d| d.join(FILE_NAME))
         // `exists`: a FIFO or a link out of the repository is found, and refused when read.
-        .find(|candidate| candidate.exists())
+        .find(|candidate| boundary.exists(candidate))
         .map(|candidate| match candidate.strip_prefix(&cwd) {
             Ok(relative) if dir.is_relative() => relative.to_path_buf(),
             _ => candidate,

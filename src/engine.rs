@@ -10,7 +10,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::budget::Budget;
+use crate::access::{ReadCache, Revisions};
+use crate::budget::{Budget, Comparison};
 use crate::compose::{LoadError, LoadOptions};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::fix;
@@ -285,4 +286,100 @@ pub fn budget(target: &Target, options: &LoadOptions, overrides: &Overrides) -> 
     (report.projects, report.errors) =
         lint::load_all(target, options, overrides, &mut report.sources);
     report
+}
+
+/// The budget of every project of a target in the work tree (after) and at a git revision
+/// (before): `orion-lint budget --compare REV`.
+pub struct BudgetComparison {
+    /// The revision as the user named it.
+    pub revision: String,
+    /// The work tree's budgets, as `budget` reports them.
+    pub after: BudgetReport,
+    /// Each project of `after` that could be read at the revision (by its index in
+    /// `after.projects`), compared.
+    pub comparisons: Vec<(usize, Comparison)>,
+    /// The projects that could not be read at the revision (not a repository, no such revision,
+    /// a damaged object, a file that is no compose file then), each naming the revision.
+    pub errors: Vec<LoadError>,
+}
+
+/// Compare the budget of every project of a target with the same projects' files at `revision`,
+/// read from the repository's objects (nothing is executed). A compose file of a project that did
+/// not exist at the revision is left out of it; a project none of whose files existed is new.
+pub fn budget_compare(
+    target: &Target,
+    options: &LoadOptions,
+    overrides: &Overrides,
+    revision: &str,
+) -> BudgetComparison {
+    let after = budget(target, options, overrides);
+    let revisions = Revisions::new(revision);
+    // The before side reads its own files: the work tree's texts must not stand in for them.
+    let before_options = LoadOptions {
+        read: ReadCache::default(),
+        revision: Some(revisions.clone()),
+        ..options.clone()
+    };
+    let mut sources = SourceMap::default();
+    let mut comparisons = Vec::new();
+    let mut errors = Vec::new();
+    let at_revision = |error: LoadError, sources: &SourceMap| {
+        let error = error.detached(sources);
+        LoadError {
+            message: format!("at `{}`: {}", crate::git::shown(revision), error.message),
+            ..error
+        }
+    };
+    for (i, now) in after.projects.iter().enumerate() {
+        let files: Vec<PathBuf> = now
+            .project
+            .files
+            .iter()
+            .map(|id| after.sources.get(*id).path.clone())
+            .collect();
+        let boundary = match revisions.open(now.project.boundary.root()) {
+            Ok(snapshot) => now.project.boundary.clone().at_revision(snapshot),
+            Err(why) => {
+                errors.push(at_revision(LoadError::in_file(&files[0], why), &sources));
+                continue;
+            }
+        };
+        let then: Vec<PathBuf> = files.into_iter().filter(|f| boundary.exists(f)).collect();
+        let before = if then.is_empty() {
+            None
+        } else {
+            match lint::load_project(&then, &before_options, overrides, &mut sources) {
+                Ok(loaded) => Some(loaded),
+                Err(error) => {
+                    errors.push(at_revision(error, &sources));
+                    continue;
+                }
+            }
+        };
+        let exceeded = |loaded: &LoadedProject, sources: &SourceMap| {
+            lint::findings(loaded, sources)
+                .iter()
+                .any(|d| d.rule == crate::registry::PLAN_RAM_EXCEEDED.name)
+        };
+        let before = before.as_ref().map(|loaded| {
+            (
+                Budget::new(&loaded.project, &loaded.settings),
+                exceeded(loaded, &sources),
+            )
+        });
+        let after_budget = Budget::new(&now.project, &now.settings);
+        let comparison = Comparison::new(
+            before
+                .as_ref()
+                .map(|(budget, exceeded)| (budget, *exceeded)),
+            (&after_budget, exceeded(now, &after.sources)),
+        );
+        comparisons.push((i, comparison));
+    }
+    BudgetComparison {
+        revision: revision.to_string(),
+        after,
+        comparisons,
+        errors,
+    }
 }

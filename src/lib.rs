@@ -18,10 +18,11 @@
 //!
 //! # Library use
 //!
-//! The entry points are [`engine::lint`], [`engine::fix`] and [`engine::budget`]; each takes a
-//! [`lint::Target`], the [`compose::LoadOptions`] and the command line's [`settings::Overrides`],
-//! and returns a report of [`diagnostic::Diagnostic`]s (each naming its [`registry::Rule`] and
-//! carrying its [`diagnostic::Fix`]es) that a [`render`]er prints. Nothing is executed and no
+//! The entry points are [`engine::lint`], [`engine::fix`], [`engine::budget`] and
+//! [`engine::budget_compare`] (the budget against a git revision it also takes, read in-process);
+//! each takes a [`lint::Target`], the [`compose::LoadOptions`] and the command line's
+//! [`settings::Overrides`], and returns a report of [`diagnostic::Diagnostic`]s (each naming its
+//! [`registry::Rule`] and carrying its [`diagnostic::Fix`]es) that a [`render`]er prints. Nothing is executed and no
 //! connection is opened; nothing outside the project's repository is read.
 //!
 //! ```
@@ -68,11 +69,13 @@ pub(crate) mod suppress;
 // Not API (hidden from the docs, no stability promise): the grammars and internals that the
 // integration tests check directly against the real programs (`tests/units_oracle.rs`), the
 // schema (`tests/config_schema.rs`), the lint docs' fixed examples (`tests/lint_docs.rs`) and the
-// rescale policies (`tests/fix.rs`).
+// rescale policies (`tests/fix.rs`), and the revision reader (`tests/compare.rs`, against `git show`).
 #[doc(hidden)]
 pub mod config;
 #[doc(hidden)]
 pub mod fix;
+#[doc(hidden)]
+pub mod git;
 #[doc(hidden)]
 pub mod rescale;
 #[doc(hidden)]

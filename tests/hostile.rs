@@ -872,15 +872,14 @@ fn boundary_orion_lint_toml_is_read_only_inside_the_repository() {
 
 /// The `execve`, `connect` and `socket` calls of a run, as strace reports them.
 fn traced_calls(strace: &Path, dir: &Path, args: &[&str]) -> Vec<String> {
+    traced_syscalls(strace, dir, args, "execve,execveat,connect,socket")
+}
+
+/// The `syscalls` (strace's `trace=` list) that orion-lint makes with `args` in `dir`.
+fn traced_syscalls(strace: &Path, dir: &Path, args: &[&str], syscalls: &str) -> Vec<String> {
     let log = dir.join("strace.log");
     let status = std::process::Command::new(strace)
-        .args([
-            "-f",
-            "-qq",
-            "-e",
-            "trace=execve,execveat,connect,socket",
-            "-o",
-        ])
+        .args(["-f", "-qq", "-e", &format!("trace={syscalls}"), "-o"])
         .arg(&log)
         .arg(assert_cmd::cargo::cargo_bin("orion-lint"))
         .args(args)
@@ -2506,4 +2505,189 @@ fn lsp_a_hostile_client_within_the_protocol_gets_answers_not_a_crash() {
     }
     assert!(!run.stdout.contains("PATH="), "{run:#?}");
     assert_eq!(snapshot(dir.path()), before, "nothing is written");
+}
+
+// ---- `budget --compare REV`: a hostile repository or revision (issue 13) ----
+
+const COMPARE_PROJECT: &str =
+    "x-orion-lint:\n  plan: cax11\nservices:\n  api:\n    image: nginx\n    mem_limit: 512m\n";
+
+/// A repository with `COMPARE_PROJECT` committed, then changed in the work tree.
+fn compare_repo(git: &Path) -> tempfile::TempDir {
+    let repo = common::git_repo(git, &[("compose.yaml", COMPARE_PROJECT)]);
+    common::write_files(
+        repo.path(),
+        &[("compose.yaml", &COMPARE_PROJECT.replace("512m", "768m"))],
+    );
+    repo
+}
+
+/// A bounded `budget --compare` run that failed with exit 2 and wrote nothing: its stderr as one
+/// line.
+fn compare_refused(repo: &Path, rev: &str) -> String {
+    let before = snapshot(repo);
+    let run = common::run_bounded(repo, &["budget", "--compare", rev]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(snapshot(repo), before, "nothing written");
+    common::one_line(&run.stderr)
+}
+
+#[test]
+fn compare_a_revision_of_10_kb_is_refused_without_echoing_it() {
+    let Some(git) = common::require_git() else {
+        return;
+    };
+    let repo = compare_repo(&git);
+    let rev = "HEAD~".repeat(2048);
+    let err = compare_refused(repo.path(), &rev);
+    assert!(err.contains("is not a revision"), "{err}");
+    assert!(err.len() < 1000, "the spec is cut short: {err}");
+}
+
+#[test]
+fn compare_a_symbolic_link_in_the_revision_is_not_followed() {
+    let Some(git) = common::require_git() else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    common::git(&git, repo.path(), &["init", "-q"]);
+    std::os::unix::fs::symlink("/etc/passwd", repo.path().join("compose.yaml")).unwrap();
+    common::commit(&git, repo.path(), "a link");
+    fs::remove_file(repo.path().join("compose.yaml")).unwrap();
+    common::write_files(repo.path(), &[("compose.yaml", COMPARE_PROJECT)]);
+    let err = compare_refused(repo.path(), "HEAD");
+    assert!(err.contains("compose.yaml"), "{err}");
+    assert!(err.contains("a symbolic link at `HEAD`"), "{err}");
+    assert!(!err.contains(&passwd_line()), "{err}");
+}
+
+#[test]
+fn compare_a_damaged_object_is_an_error() {
+    let Some(git) = common::require_git() else {
+        return;
+    };
+    let repo = compare_repo(&git);
+    let blob = String::from_utf8(common::git(
+        &git,
+        repo.path(),
+        &["rev-parse", "HEAD:compose.yaml"],
+    ))
+    .unwrap();
+    let blob = blob.trim();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    fs::set_permissions(&object, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(&object, b"x\x9c not zlib at all").unwrap();
+    let err = compare_refused(repo.path(), "HEAD");
+    assert!(err.contains("HEAD:compose.yaml"), "{err}");
+    assert!(err.contains("git fsck"), "{err}");
+}
+
+#[test]
+fn compare_a_huge_blob_at_the_revision_is_refused_unread() {
+    let Some(git) = common::require_git() else {
+        return;
+    };
+    let mut huge = String::from(COMPARE_PROJECT);
+    huge.push_str(&format!("# {}\n", "x".repeat(11 << 20)));
+    let repo = common::git_repo(&git, &[("compose.yaml", &huge)]);
+    common::write_files(repo.path(), &[("compose.yaml", COMPARE_PROJECT)]);
+    let err = compare_refused(repo.path(), "HEAD");
+    assert!(err.contains("larger than the"), "{err}");
+}
+
+#[test]
+fn compare_a_repository_that_borrows_objects_elsewhere_is_refused() {
+    let Some(git) = common::require_git() else {
+        return;
+    };
+    let repo = compare_repo(&git);
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::write(
+        repo.path().join(".git/objects/info/alternates"),
+        format!("{}\n", elsewhere.path().display()),
+    )
+    .unwrap();
+    let err = compare_refused(repo.path(), "HEAD");
+    assert!(err.contains("borrows objects"), "{err}");
+}
+
+/// A repository whose config and attributes would run programs if anything ran filters,
+/// textconv or hooks: each would create a marker file.
+fn compare_booby_trapped(git: &Path, marker: &Path) -> tempfile::TempDir {
+    let repo = common::git_repo(git, &[("compose.yaml", COMPARE_PROJECT)]);
+    let touch = format!("touch {}", marker.display());
+    for (key, value) in [
+        ("filter.evil.smudge", touch.as_str()),
+        ("filter.evil.clean", touch.as_str()),
+        ("filter.evil.process", touch.as_str()),
+        ("diff.evil.textconv", touch.as_str()),
+        ("core.fsmonitor", touch.as_str()),
+        ("core.hooksPath", "hooks"),
+    ] {
+        common::git(git, repo.path(), &["config", key, value]);
+    }
+    common::write_files(
+        repo.path(),
+        &[
+            (".gitattributes", "* filter=evil diff=evil\n"),
+            ("hooks/post-checkout", &format!("#!/bin/sh\n{touch}\n")),
+            ("compose.yaml", &COMPARE_PROJECT.replace("512m", "768m")),
+        ],
+    );
+    repo
+}
+
+#[test]
+fn compare_git_config_and_attributes_make_nothing_run() {
+    let Some(git) = common::require_git() else {
+        return;
+    };
+    let marker_dir = tempfile::tempdir().unwrap();
+    let marker = marker_dir.path().join("ran");
+    let repo = compare_booby_trapped(&git, &marker);
+    let run = common::run_bounded(repo.path(), &["budget", "--compare", "HEAD"]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stdout.contains("512 MiB → 768 MiB"), "{run:#?}");
+    assert!(
+        !marker.exists(),
+        "a filter, textconv, fsmonitor or hook ran"
+    );
+}
+
+#[test]
+#[ignore = "needs strace"]
+fn compare_executes_nothing_and_opens_no_connection() {
+    let (Some(strace), Some(git)) = (common::require_strace(), common::require_git()) else {
+        return;
+    };
+    let marker_dir = tempfile::tempdir().unwrap();
+    let repo = compare_booby_trapped(&git, &marker_dir.path().join("ran"));
+    for format in ["human", "json", "markdown"] {
+        // `HOME` is unset (the environment is empty): gix asks for the home directory all the
+        // same, which libc would answer from /etc/passwd and the name-service cache's socket.
+        let calls = traced_syscalls(
+            &strace,
+            repo.path(),
+            &["budget", "--compare", "HEAD", "--format", format],
+            "execve,execveat,connect,socket,open,openat",
+        );
+        let execs: Vec<&String> = calls.iter().filter(|c| c.contains("execve")).collect();
+        assert_eq!(execs.len(), 1, "only orion-lint itself runs: {calls:#?}");
+        let network: Vec<&String> = calls
+            .iter()
+            .filter(|c| c.contains("connect(") || c.contains("socket("))
+            .collect();
+        assert!(network.is_empty(), "no connection: {network:#?}");
+        let accounts: Vec<&String> = calls
+            .iter()
+            .filter(|c| c.contains("\"/etc/passwd\"") || c.contains("\"/etc/nsswitch.conf\""))
+            .collect();
+        assert!(accounts.is_empty(), "no user database read: {accounts:#?}");
+    }
 }

@@ -31,6 +31,8 @@ pub struct LoadOptions {
     pub read: crate::access::ReadCache,
     /// Markdown files named on the command line or found under its directories.
     pub docs: Vec<crate::compose::docs::find::Candidate>,
+    /// `budget --compare REV`: read each repository as of this revision instead of the work tree.
+    pub revision: Option<crate::access::Revisions>,
 }
 
 /// Variables for interpolation, with where each was set.
@@ -157,7 +159,7 @@ impl<'a> Loader<'a> {
                 .is_some_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"));
             let default = dir.join(".env");
             // `exists`, not `is_file`: a `.env` FIFO or device gets a finding.
-            (!disabled && default.exists())
+            (!disabled && self.boundary.exists(&default))
                 .then_some(default)
                 .into_iter()
                 .collect()
@@ -620,7 +622,11 @@ impl<'a> Loader<'a> {
         };
         let env_files: Vec<PathBuf> = if env_files.is_empty() {
             let default = dir.join(".env");
-            default.exists().then_some(default).into_iter().collect()
+            self.boundary
+                .exists(&default)
+                .then_some(default)
+                .into_iter()
+                .collect()
         } else {
             env_files.iter().map(|f| scope.dir.join(f)).collect()
         };

@@ -160,6 +160,15 @@ pub fn load(
 ) -> Result<Project, LoadError> {
     let boundary =
         Boundary::of_project(&files[0], &options.allow_outside).reading_through(&options.read);
+    let boundary = match &options.revision {
+        Some(revisions) => {
+            let snapshot = revisions
+                .open(boundary.root())
+                .map_err(|why| LoadError::in_file(&files[0], why))?;
+            boundary.at_revision(snapshot)
+        }
+        None => boundary,
+    };
     let loaded = load::Loader::new(sources, options, boundary).load(files)?;
     let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
     let services = services(&loaded.root, sources)?;

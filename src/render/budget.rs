@@ -14,7 +14,7 @@ use crate::units::human_bytes;
 /// Width of the proportional bar for a service that takes the whole plan.
 const BAR_WIDTH: usize = 24;
 
-fn files(project: &LoadedProject, sources: &SourceMap) -> Vec<String> {
+pub(super) fn files(project: &LoadedProject, sources: &SourceMap) -> Vec<String> {
     project
         .project
         .files
@@ -315,64 +315,69 @@ fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {
 }
 
 pub fn budget_json(budgets: &[ProjectBudget], sources: &SourceMap) -> String {
-    let projects: Vec<Value> = budgets
+    let projects: Vec<Value> = budgets.iter().map(|b| project_json(b, sources)).collect();
+    serde_json::to_string_pretty(&json!({ "projects": projects })).expect("JSON values serialize")
+}
+
+/// One project of [`budget_json`].
+pub(super) fn project_json(entry: &ProjectBudget, sources: &SourceMap) -> Value {
+    let ProjectBudget {
+        budget,
+        project,
+        rescale,
+    } = entry;
+    let services: Vec<Value> = budget
+        .rows
         .iter()
-        .map(|ProjectBudget { budget, project, rescale }| {
-            let services: Vec<Value> = budget
-                .rows
-                .iter()
-                .map(|row| {
-                    json!({
-                        "name": row.service.name,
-                        "limit_bytes": row.limit,
-                        "replicas": row.replicas,
-                        "subtotal_bytes": row.subtotal(),
-                        "profiles": row.service.profiles_as_written(),
-                        "runs": row.runs,
-                    })
-                })
-                .collect();
+        .map(|row| {
             json!({
-                "files": files(project, sources),
-                "profiles": project.settings.profiles,
-                "plan": budget.plan.map(|p| json!({
-                    "name": p.name,
-                    "vcpus": p.vcpus,
-                    "ram_bytes": p.ram_bytes(),
-                })),
-                "services": services,
-                "containers_bytes": budget.containers(),
-                "os_reserve_bytes": budget.os_reserve,
-                "total_bytes": budget.needed(),
-                "remaining_bytes": budget.remaining_i64(),
-                "total_out_of_range": budget.numbers_are_bounds(),
-                "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
-                "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
-                "rescale": rescale.as_ref().map(|r| json!({
-                    "from": r.from.name,
-                    "from_assumed": r.from_assumed,
-                    "to": r.to.name,
-                    "grow": match r.growth {
-                        rescale::Growth::Headroom => "headroom",
-                        rescale::Growth::Fill => "fill",
-                    },
-                    "containers_before_bytes": r.total_before(),
-                    "containers_after_bytes": r.total_after(),
-                    "free_before_bytes": r.free_before(),
-                    "free_after_bytes": r.free_after(),
-                    "unlimited": r.unlimited.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-                    "growth_bound": r.growth_bound,
-                    "services": r.rows.iter().map(|row| json!({
-                        "name": row.service.name,
-                        "role": row.role.name(),
-                        "before_bytes": row.before,
-                        "after_bytes": row.after,
-                        "replicas": row.replicas,
-                        "note": row.note,
-                    })).collect::<Vec<_>>(),
-                })),
+                "name": row.service.name,
+                "limit_bytes": row.limit,
+                "replicas": row.replicas,
+                "subtotal_bytes": row.subtotal(),
+                "profiles": row.service.profiles_as_written(),
+                "runs": row.runs,
             })
         })
         .collect();
-    serde_json::to_string_pretty(&json!({ "projects": projects })).expect("JSON values serialize")
+    json!({
+        "files": files(project, sources),
+        "profiles": project.settings.profiles,
+        "plan": budget.plan.map(|p| json!({
+            "name": p.name,
+            "vcpus": p.vcpus,
+            "ram_bytes": p.ram_bytes(),
+        })),
+        "services": services,
+        "containers_bytes": budget.containers(),
+        "os_reserve_bytes": budget.os_reserve,
+        "total_bytes": budget.needed(),
+        "remaining_bytes": budget.remaining_i64(),
+        "total_out_of_range": budget.numbers_are_bounds(),
+        "unlimited": budget.unlimited().iter().map(|r| r.service.name.as_str()).collect::<Vec<_>>(),
+        "smallest_fitting_plan": budget.smallest_fitting_plan().map(|p| p.name),
+        "rescale": rescale.as_ref().map(|r| json!({
+            "from": r.from.name,
+            "from_assumed": r.from_assumed,
+            "to": r.to.name,
+            "grow": match r.growth {
+                rescale::Growth::Headroom => "headroom",
+                rescale::Growth::Fill => "fill",
+            },
+            "containers_before_bytes": r.total_before(),
+            "containers_after_bytes": r.total_after(),
+            "free_before_bytes": r.free_before(),
+            "free_after_bytes": r.free_after(),
+            "unlimited": r.unlimited.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            "growth_bound": r.growth_bound,
+            "services": r.rows.iter().map(|row| json!({
+                "name": row.service.name,
+                "role": row.role.name(),
+                "before_bytes": row.before,
+                "after_bytes": row.after,
+                "replicas": row.replicas,
+                "note": row.note,
+            })).collect::<Vec<_>>(),
+        })),
+    })
 }

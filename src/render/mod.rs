@@ -1,6 +1,7 @@
 //! Output formats: each renders a [`Report`] and nothing else decides what is shown.
 
 mod budget;
+mod compare;
 mod concise;
 mod github;
 mod gitlab;
@@ -16,6 +17,9 @@ use std::io::{self, Write};
 
 pub(crate) use budget::row_text as budget_row_text;
 pub use budget::{budget_json, budget_text, rescale_text};
+pub use compare::{
+    MARKDOWN_MARKER, budget_markdown, comparison_json, comparison_markdown, comparison_text,
+};
 pub use concise::Concise;
 pub use github::Github;
 pub use gitlab::Gitlab;

@@ -657,3 +657,63 @@ pub fn require_strace() -> Option<PathBuf> {
     });
     require("strace", found, "`apt-get install strace`")
 }
+
+/// The `git` binary, or the skip/fail convention: tests build repositories with it and take
+/// `git show` as the oracle of the in-process revision reader.
+pub fn require_git() -> Option<PathBuf> {
+    require("git", find_on_path("git"), "`apt-get install git`")
+}
+
+/// Run `git ARGS` in `dir` (with a fixed identity and no user config), asserting it succeeds;
+/// its stdout.
+pub fn git(git: &Path, dir: &Path, args: &[&str]) -> Vec<u8> {
+    let output = Command::new(git)
+        .args([
+            "-c",
+            "user.name=orion",
+            "-c",
+            "user.email=orion@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// A git repository in a new temporary directory with `files` committed (`git add -A`).
+pub fn git_repo(git_bin: &Path, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    git(git_bin, dir.path(), &["init", "-q"]);
+    write_files(dir.path(), files);
+    commit(git_bin, dir.path(), "base");
+    dir
+}
+
+/// Write each `(path, text)` under `dir`, creating directories.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().expect("a file has a directory")).expect("mkdir");
+        fs::write(&path, text).expect("write the file");
+    }
+}
+
+/// Commit everything in `dir`.
+pub fn commit(git_bin: &Path, dir: &Path, message: &str) {
+    git(git_bin, dir, &["add", "-A"]);
+    git(git_bin, dir, &["commit", "-q", "-m", message]);
+}
