@@ -65,7 +65,13 @@ fn human_output_lists_the_changed_services_before_and_after() {
     // db did not change: only its share of the totals shows.
     assert!(!out.contains("db"), "{out}");
     assert!(out.contains("2.5 GiB → 3.8 GiB"), "{out}");
-    assert!(out.contains("1.5 GiB left → 256 MiB left"), "{out}");
+    // The row names what it counts: the cells are sizes alone.
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("left on the plan")
+                && l.trim_end().ends_with("  1.5 GiB → 256 MiB")),
+        "{out}"
+    );
     assert!(out.contains("fits on CAX11 (4 GiB): 256 MiB left"), "{out}");
 
     // Nothing changed: one line.
@@ -284,6 +290,10 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
         md.contains("**does not fit** on CAX11 (4 GiB): OVER by 512 MiB"),
         "{md}"
     );
+    // The revision and the file as code spans: the comment's source reads as it renders.
+    assert!(md.contains("### Memory budget against `HEAD`\n"), "{md}");
+    assert!(md.contains("\n`compose.yaml`\n"), "{md}");
+    assert!(!md.contains("\\."), "{md}");
 
     // Every table row has its header's cells, and the hostile service name stays one cell.
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -329,7 +339,8 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
         .iter()
         .find(|r| r[0] == "left on the plan")
         .unwrap();
-    assert_eq!(left[1..], ["1.5 GiB left", "OVER by 512 MiB"]);
+    // Overcommit is said as the plain budget says it.
+    assert_eq!(left[1..], ["1.5 GiB", "OVER by 512 MiB"]);
     let exceeded = tables[1]
         .iter()
         .find(|r| r[0] == "plan-ram-exceeded")
@@ -350,6 +361,7 @@ fn plain_budget_as_markdown() {
         Some("<!-- orion-lint budget -->"),
         "{md}"
     );
+    assert!(md.contains("\n`compose.yaml` (CAX11 (4 GiB))\n"), "{md}");
     assert!(md.contains("| api | 512 MiB | 2 | 1 GiB |"), "{md}");
     assert!(md.contains("| total | | | 2.5 GiB |"), "{md}");
     assert!(
@@ -372,6 +384,28 @@ fn a_missing_revision_or_no_repository_is_an_error_naming_what_to_do() {
         "{err}"
     );
     assert!(err.contains("`git fetch origin main`"), "{err}");
+    // Nothing compared: no comment for a CI step to post, no text; the JSON is still the work
+    // tree's budget, each project's `compare` null.
+    for format in ["markdown", "human"] {
+        let run = bounded(
+            repo.path(),
+            &["budget", "--compare", "origin/main", "--format", format],
+        );
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.stdout, "", "{format}: {run:#?}");
+    }
+    let run = bounded(
+        repo.path(),
+        &["budget", "--compare", "origin/main", "--format", "json"],
+    );
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON output");
+    assert_eq!(report["projects"][0]["compare"], Value::Null, "{report:#}");
+    assert_eq!(
+        report["projects"][0]["total_bytes"],
+        2560 * MIB,
+        "{report:#}"
+    );
 
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("compose.yaml"), PROJECT).unwrap();
