@@ -761,3 +761,29 @@ fn lsp_no_fix_edits_a_file_outside_the_workspace_folder() {
     assert_eq!(actions_at(&mut client, &base, 4, 40), Vec::<Value>::new());
     assert_eq!(client.finish().0, Some(0));
 }
+
+#[test]
+fn lsp_a_deployment_doc_buffer_that_contradicts_the_limit_gets_a_docs_finding_then_clears() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  api:\n    image: orion/api\n    mem_limit: 768m\n",
+    )
+    .unwrap();
+    let doc = dir.path().join("DEPLOY.md");
+    let agrees = "# Deployment\n\n| Container | Limit |\n|-----------|-------|\n| api | 768 MB |\n";
+    std::fs::write(&doc, agrees).unwrap();
+    let (mut client, _) = Client::initialized(dir.path(), false);
+    client.open(&doc, "markdown");
+    // A clean file may get an empty list or none at all.
+    let opened = diagnostics_of(&client.published(), &doc).unwrap_or_default();
+    assert_eq!(opened, Vec::<Value>::new());
+    // The unsaved buffer restates the limit wrongly; the disk still agrees.
+    client.change(&doc, 2, &agrees.replace("768 MB", "512 MB"));
+    let in_doc = diagnostics_of(&client.published(), &doc).expect("DEPLOY.md diagnostics");
+    assert_eq!(codes(&in_doc), [("docs-limit-mismatch".to_string(), 4)]);
+    client.change(&doc, 3, agrees);
+    assert_eq!(diagnostics_of(&client.published(), &doc), Some(Vec::new()));
+    assert_eq!(client.finish().0, Some(0));
+}

@@ -5,6 +5,11 @@
 //! code actions are the findings' fixes, a hover on a memory value shows its budget
 //! ([`crate::engine::budget`]). It writes no file: fixes go to the client as edits.
 //!
+//! A file covered by two lints (nested workspace folders, a file two folders `include`) is
+//! published by whichever ran last over it: a union of both would keep the findings of the lint
+//! not re-run, stale after an edit; re-running every lint that covers the changed file would fix
+//! both and is left for later (README "Editors").
+//!
 //! lsp-server does the framing; [`frames`] bounds what it allocates. Messages are handled one at
 //! a time, in order, on this thread.
 
