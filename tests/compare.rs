@@ -34,6 +34,24 @@ fn changed_in_work_tree(git: &Path) -> tempfile::TempDir {
     repo
 }
 
+/// `PROJECT` committed, then its api change committed on top: `HEAD~1` is `PROJECT`.
+fn api_change_committed(git: &Path) -> tempfile::TempDir {
+    let repo = changed_in_work_tree(git);
+    common::commit(git, repo.path(), "api grows");
+    repo
+}
+
+/// The Markdown on stdout, which starts with the marker a CI step finds its comment by.
+fn markdown_comment(run: &common::Bounded) -> &str {
+    let md = &run.stdout;
+    assert_eq!(
+        md.lines().next(),
+        Some("<!-- orion-lint budget -->"),
+        "{md}"
+    );
+    md
+}
+
 fn bounded(dir: &Path, args: &[&str]) -> common::Bounded {
     let run = common::run_bounded(dir, args);
     run.assert_bounded();
@@ -115,8 +133,7 @@ fn a_second_commit_compared_with_head_1_as_json() {
     let Some(git) = common::require_git() else {
         return;
     };
-    let repo = changed_in_work_tree(&git);
-    common::commit(&git, repo.path(), "api grows");
+    let repo = api_change_committed(&git);
     let report = json(repo.path(), "HEAD~1");
     assert_eq!(report["revision"], "HEAD~1");
     assert_api_change(&report);
@@ -135,8 +152,7 @@ fn packed_objects_are_read() {
     let Some(git) = common::require_git() else {
         return;
     };
-    let repo = changed_in_work_tree(&git);
-    common::commit(&git, repo.path(), "api grows");
+    let repo = api_change_committed(&git);
     common::git(&git, repo.path(), &["gc", "-q", "--prune=now"]);
     // Loose objects live in `objects/xx/`, two hex digits.
     let loose = walkdir::WalkDir::new(repo.path().join(".git/objects"))
@@ -280,12 +296,7 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
         &["budget", "--compare", "HEAD", "--format", "markdown"],
     );
     assert_eq!(run.code, Some(1), "{run:#?}");
-    let md = &run.stdout;
-    assert_eq!(
-        md.lines().next(),
-        Some("<!-- orion-lint budget -->"),
-        "{md}"
-    );
+    let md = markdown_comment(&run);
     assert!(
         md.contains("**does not fit** on CAX11 (4 GiB): OVER by 512 MiB"),
         "{md}"
@@ -350,17 +361,10 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
 
 #[test]
 fn plain_budget_as_markdown() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::write(dir.path().join("compose.yaml"), PROJECT).unwrap();
+    let dir = common::project_dir(&[("compose.yaml", PROJECT)]);
     let run = bounded(dir.path(), &["budget", "--format", "markdown"]);
     assert_eq!(run.code, Some(0), "{run:#?}");
-    let md = &run.stdout;
-    assert_eq!(
-        md.lines().next(),
-        Some("<!-- orion-lint budget -->"),
-        "{md}"
-    );
+    let md = markdown_comment(&run);
     assert!(md.contains("\n`compose.yaml` (CAX11 (4 GiB))\n"), "{md}");
     assert!(md.contains("| api | 512 MiB | 2 | 1 GiB |"), "{md}");
     assert!(md.contains("| total | | | 2.5 GiB |"), "{md}");

@@ -2381,16 +2381,13 @@ fn fixes_a_project_disagreeing_on_a_shared_file_writes_nothing() {
 
 // ---- The language server (issue 13): hostile framing on stdin ----
 
+/// The project the server tests lint: one service, no finding that matters here.
+const LSP_COMPOSE: &str = "services:\n  web:\n    image: nginx\n";
+
 /// What `orion-lint server` does with `input` on stdin, in a project, within the bounds: it
 /// answers nothing it cannot read, says why on stderr, exits 2 and writes no file.
 fn lsp_refuses(input: Vec<u8>, why: &str) -> common::Bounded {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join(".git")).unwrap();
-    fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  web:\n    image: nginx\n",
-    )
-    .unwrap();
+    let dir = common::project_dir(&[("compose.yaml", LSP_COMPOSE)]);
     let before = snapshot(dir.path());
     let run = common::run_bounded_with_input(dir.path(), &["server"], &[], Some(input));
     run.assert_bounded();
@@ -2469,13 +2466,7 @@ fn lsp_a_hostile_client_within_the_protocol_gets_answers_not_a_crash() {
         "services:\n  x:\n    image: [\n",
     )
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join(".git")).unwrap();
-    fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  web:\n    image: nginx\n",
-    )
-    .unwrap();
+    let dir = common::project_dir(&[("compose.yaml", LSP_COMPOSE)]);
     let root = format!("file://{}", dir.path().display());
     let compose = format!("{root}/compose.yaml");
     let messages = [
