@@ -923,3 +923,26 @@ fn diff_shows_what_fix_writes() {
                 || d.fix.as_ref().unwrap().applicability == Applicability::Unsafe)
     );
 }
+
+#[test]
+fn a_fix_of_a_file_two_projects_include_is_counted_once() {
+    let shared = "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n";
+    let project =
+        "include:\n  - ../common.yaml\nservices:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    let dir = common::project_dir(&[
+        ("common.yaml", shared),
+        ("p0/compose.yaml", project),
+        ("p1/compose.yaml", project),
+    ]);
+    let output = orion(dir.path()).args(["--fix", "."]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    let fixed = std::fs::read_to_string(dir.path().join("common.yaml")).unwrap();
+    assert_eq!(fixed, shared.replace("120mb", "96mb"));
+    // One edit of one file, seen by both projects: one fix.
+    assert!(
+        stdout.contains("Fixed 1 problem. No problems found in 2 projects."),
+        "{stdout}{stderr}"
+    );
+}
