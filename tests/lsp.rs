@@ -760,3 +760,79 @@ fn lsp_a_deployment_doc_buffer_that_contradicts_the_limit_gets_a_docs_finding_th
     assert_eq!(diagnostics_of(&client.published(), &doc), Some(Vec::new()));
     assert_eq!(client.finish().0, Some(0));
 }
+
+/// `initialize` with several workspace folders.
+fn initialized_with_folders(dir: &Path, folders: &[&Path]) -> Client {
+    let mut client = Client::start(dir);
+    let folders: Vec<Value> = folders
+        .iter()
+        .map(|f| json!({"uri": uri(f), "name": f.file_name().unwrap().to_string_lossy()}))
+        .collect();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "workspaceFolders": folders, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client
+}
+
+#[test]
+fn lsp_a_file_two_folders_include_shows_the_findings_of_both_lints_once() {
+    let include =
+        "include:\n  - ../common.yaml\nservices:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    let alone = "services:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    let common_text = "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n";
+    let dir = common::project_dir(&[
+        ("common.yaml", common_text),
+        ("app1/compose.yaml", include),
+        ("app2/compose.yaml", include),
+    ]);
+    let (app1, app2) = (dir.path().join("app1"), dir.path().join("app2"));
+    let shared = dir.path().join("common.yaml");
+    let mut client = initialized_with_folders(dir.path(), &[&app1, &app2]);
+    let headroom = [("redis-maxmemory-headroom".to_string(), 4)];
+    client.open(&app1.join("compose.yaml"), "yaml");
+    client.open(&app2.join("compose.yaml"), "yaml");
+    let published = client.published();
+    let first = diagnostics_of(&published, &shared).unwrap();
+    assert_eq!(codes(&first), headroom, "{first:#?}");
+    // app1 no longer includes it; app2 still does: the finding stays, once.
+    client.change(&app1.join("compose.yaml"), 2, alone);
+    let published = client.published();
+    let in_shared = diagnostics_of(&published, &shared).unwrap_or_else(|| panic!("{published:#?}"));
+    assert_eq!(codes(&in_shared), headroom);
+    // Fixed in its own buffer: every lint that reads it is run again, and it clears.
+    client.open(&shared, "yaml");
+    client.change(&shared, 2, &common_text.replace("120mb", "96mb"));
+    assert_eq!(
+        diagnostics_of(&client.published(), &shared),
+        Some(Vec::new())
+    );
+    assert_eq!(client.finish().0, Some(0));
+}
+
+#[test]
+fn lsp_nested_folders_give_a_file_its_finding_and_its_fix_once() {
+    let redis = "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n";
+    let dir = common::project_dir(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    mem_limit: 64m\n",
+        ),
+        ("app/compose.yaml", redis),
+    ]);
+    let app = dir.path().join("app");
+    let inner = app.join("compose.yaml");
+    let mut client = initialized_with_folders(dir.path(), &[dir.path(), &app]);
+    client.open(&inner, "yaml");
+    client.open(&dir.path().join("compose.yaml"), "yaml");
+    let published = client.published();
+    let in_inner = diagnostics_of(&published, &inner).unwrap();
+    assert_eq!(
+        codes(&in_inner),
+        [("redis-maxmemory-headroom".to_string(), 4)]
+    );
+    // The folder's lint and the outer one's both read it: one fix.
+    assert_eq!(actions_at(&mut client, &inner, 4, 40).len(), 1);
+    assert_eq!(client.finish().0, Some(0));
+}
