@@ -177,7 +177,7 @@ pub fn fix(
         }
         Ok((outcome, projects_merged)) => match fix::write(&outcome) {
             Ok(()) => {
-                fixed = outcome.applied;
+                fixed = outcome.applied.len();
                 fixed_projects = projects_merged;
                 for (canonical, change) in &outcome.changes {
                     options.read.wrote(canonical, change.fixed.as_bytes());
@@ -226,7 +226,8 @@ fn merge<'a>(
     let mut changed_by: HashMap<PathBuf, usize> = HashMap::new();
     let mut merged_projects = Vec::new();
     for (project, outcome) in outcomes {
-        merged.applied += outcome.applied;
+        // A fix two projects made in a file they share is one fix.
+        merged.applied.extend(outcome.applied);
         merged_projects.push(project);
         for (canonical, change) in outcome.changes {
             let Some(earlier) = changed_by.get(&canonical) else {

@@ -9,7 +9,7 @@
 //! their canonical path and written all or nothing: a temporary file beside each, with the
 //! original's mode, owner and group, flushed to disk, and only then renamed over the originals.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use crate::atomic::Staged;
@@ -24,10 +24,11 @@ use crate::yaml::{self, Node, Value};
 pub const MAX_PASSES: usize = 10;
 
 /// The fixes that can be applied together: duplicates once, overlapping ones left for a later
-/// pass. Returns the accepted edits per file, sorted by position.
+/// pass. Returns the accepted edits per file, sorted by position, and the fixes applied (those
+/// with an edit not already accepted).
 pub fn select<'a>(
     fixes: impl IntoIterator<Item = &'a Fix>,
-) -> (BTreeMap<FileId, Vec<Edit>>, usize) {
+) -> (BTreeMap<FileId, Vec<Edit>>, Vec<&'a Fix>) {
     let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
     fixes.sort_by_key(|f| {
         f.edits
@@ -38,7 +39,7 @@ pub fn select<'a>(
     // Accepted edits by file and start: no two overlap, so no two start at the same place, and
     // an edit need only be checked against its neighbours, not against every accepted one.
     let mut accepted: BTreeMap<(FileId, usize), Edit> = BTreeMap::new();
-    let mut applied = 0;
+    let mut applied = Vec::new();
     for fix in fixes {
         let new: Vec<&Edit> = fix
             .edits
@@ -52,7 +53,7 @@ pub fn select<'a>(
             continue;
         }
         if !new.is_empty() {
-            applied += 1;
+            applied.push(fix);
         }
         for edit in new {
             accepted.insert((edit.span.file, edit.span.range.start), edit.clone());
@@ -112,14 +113,42 @@ pub struct Change {
     pub fixed: String,
 }
 
+/// A fix as applied: in which pass, and its edits by the canonical path of their file, so that
+/// the same fix of a file two projects share, made in each of them, counts once.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AppliedFix {
+    pass: usize,
+    /// (canonical path, start, end, replacement) of each edit.
+    edits: Vec<(PathBuf, usize, usize, String)>,
+}
+
+impl AppliedFix {
+    fn new(pass: usize, fix: &Fix, sources: &SourceMap) -> AppliedFix {
+        let mut edits: Vec<_> = fix
+            .edits
+            .iter()
+            .map(|e| {
+                (
+                    sources.get(e.span.file).canonical_path().to_path_buf(),
+                    e.span.range.start,
+                    e.span.range.end,
+                    e.replacement.clone(),
+                )
+            })
+            .collect();
+        edits.sort();
+        AppliedFix { pass, edits }
+    }
+}
+
 /// What fixing a project produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// Each changed file by its canonical path, so that a file reached through two paths is
     /// changed once.
     pub changes: BTreeMap<PathBuf, Change>,
-    /// How many fixes were applied.
-    pub applied: usize,
+    /// The fixes applied: their number is the count `--fix` reports.
+    pub applied: BTreeSet<AppliedFix>,
 }
 
 /// Fixes that are not findings: rewriting a project for another plan (`--fix --plan`).
@@ -184,10 +213,14 @@ pub fn fix_project(
             (edits, applied) = select(&fixes);
             fixed = apply_checked(&edits, &sources);
         }
-        if applied == 0 {
+        if applied.is_empty() {
             return Ok(outcome);
         }
-        outcome.applied += applied;
+        outcome.applied.extend(
+            applied
+                .into_iter()
+                .map(|fix| AppliedFix::new(pass, fix, &sources)),
+        );
         for (file, fixed) in fixed {
             let source = sources.get(file);
             let fixed = fixed.map_err(|e| e.detached(&sources))?;
@@ -414,7 +447,7 @@ mod tests {
         let overlapping = fix(vec![edit(6..10, "x")]);
         let later = fix(vec![edit(12..14, "yy")]);
         let (edits, applied) = select([&a, &same, &overlapping, &later]);
-        assert_eq!(applied, 2);
+        assert_eq!(applied.len(), 2);
         let edits = &edits[&file()];
         assert_eq!(edits.len(), 2);
         assert_eq!(apply_edits("mem=512m, x=ab", edits), "mem=1g, x=yy");
@@ -495,7 +528,7 @@ mod tests {
                 })
                 .collect();
             let (edits, applied) = select(&fixes);
-            proptest::prop_assert_eq!(&(edits.clone(), applied), &select_by_search(&fixes));
+            proptest::prop_assert_eq!(&(edits.clone(), applied.len()), &select_by_search(&fixes));
             let text = "abcdefghijklmnopqrstuvwxyz0123456789";
             for edits in edits.values() {
                 proptest::prop_assert_eq!(apply_edits(text, edits), apply_from_the_end(text, edits));
@@ -508,7 +541,7 @@ mod tests {
         let first = fix(vec![edit(0..2, "A")]);
         let both = fix(vec![edit(1..3, "B"), edit(10..11, "C")]);
         let (edits, applied) = select([&first, &both]);
-        assert_eq!(applied, 1);
+        assert_eq!(applied, [&first]);
         assert_eq!(edits[&file()], vec![edit(0..2, "A")]);
     }
 

@@ -34,6 +34,24 @@ fn changed_in_work_tree(git: &Path) -> tempfile::TempDir {
     repo
 }
 
+/// `PROJECT` committed, then its api change committed on top: `HEAD~1` is `PROJECT`.
+fn api_change_committed(git: &Path) -> tempfile::TempDir {
+    let repo = changed_in_work_tree(git);
+    common::commit(git, repo.path(), "api grows");
+    repo
+}
+
+/// The Markdown on stdout, which starts with the marker a CI step finds its comment by.
+fn markdown_comment(run: &common::Bounded) -> &str {
+    let md = &run.stdout;
+    assert_eq!(
+        md.lines().next(),
+        Some("<!-- orion-lint budget -->"),
+        "{md}"
+    );
+    md
+}
+
 fn bounded(dir: &Path, args: &[&str]) -> common::Bounded {
     let run = common::run_bounded(dir, args);
     run.assert_bounded();
@@ -65,7 +83,13 @@ fn human_output_lists_the_changed_services_before_and_after() {
     // db did not change: only its share of the totals shows.
     assert!(!out.contains("db"), "{out}");
     assert!(out.contains("2.5 GiB → 3.8 GiB"), "{out}");
-    assert!(out.contains("1.5 GiB left → 256 MiB left"), "{out}");
+    // The row names what it counts: the cells are sizes alone.
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("left on the plan")
+                && l.trim_end().ends_with("  1.5 GiB → 256 MiB")),
+        "{out}"
+    );
     assert!(out.contains("fits on CAX11 (4 GiB): 256 MiB left"), "{out}");
 
     // Nothing changed: one line.
@@ -109,8 +133,7 @@ fn a_second_commit_compared_with_head_1_as_json() {
     let Some(git) = common::require_git() else {
         return;
     };
-    let repo = changed_in_work_tree(&git);
-    common::commit(&git, repo.path(), "api grows");
+    let repo = api_change_committed(&git);
     let report = json(repo.path(), "HEAD~1");
     assert_eq!(report["revision"], "HEAD~1");
     assert_api_change(&report);
@@ -129,8 +152,7 @@ fn packed_objects_are_read() {
     let Some(git) = common::require_git() else {
         return;
     };
-    let repo = changed_in_work_tree(&git);
-    common::commit(&git, repo.path(), "api grows");
+    let repo = api_change_committed(&git);
     common::git(&git, repo.path(), &["gc", "-q", "--prune=now"]);
     // Loose objects live in `objects/xx/`, two hex digits.
     let loose = walkdir::WalkDir::new(repo.path().join(".git/objects"))
@@ -274,16 +296,15 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
         &["budget", "--compare", "HEAD", "--format", "markdown"],
     );
     assert_eq!(run.code, Some(1), "{run:#?}");
-    let md = &run.stdout;
-    assert_eq!(
-        md.lines().next(),
-        Some("<!-- orion-lint budget -->"),
-        "{md}"
-    );
+    let md = markdown_comment(&run);
     assert!(
         md.contains("**does not fit** on CAX11 (4 GiB): OVER by 512 MiB"),
         "{md}"
     );
+    // The revision and the file as code spans: the comment's source reads as it renders.
+    assert!(md.contains("### Memory budget against `HEAD`\n"), "{md}");
+    assert!(md.contains("\n`compose.yaml`\n"), "{md}");
+    assert!(!md.contains("\\."), "{md}");
 
     // Every table row has its header's cells, and the hostile service name stays one cell.
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -329,7 +350,8 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
         .iter()
         .find(|r| r[0] == "left on the plan")
         .unwrap();
-    assert_eq!(left[1..], ["1.5 GiB left", "OVER by 512 MiB"]);
+    // Overcommit is said as the plain budget says it.
+    assert_eq!(left[1..], ["1.5 GiB", "OVER by 512 MiB"]);
     let exceeded = tables[1]
         .iter()
         .find(|r| r[0] == "plan-ram-exceeded")
@@ -339,17 +361,11 @@ fn over_the_plan_after_exits_1_with_a_markdown_comment_of_consistent_tables() {
 
 #[test]
 fn plain_budget_as_markdown() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::write(dir.path().join("compose.yaml"), PROJECT).unwrap();
+    let dir = common::project_dir(&[("compose.yaml", PROJECT)]);
     let run = bounded(dir.path(), &["budget", "--format", "markdown"]);
     assert_eq!(run.code, Some(0), "{run:#?}");
-    let md = &run.stdout;
-    assert_eq!(
-        md.lines().next(),
-        Some("<!-- orion-lint budget -->"),
-        "{md}"
-    );
+    let md = markdown_comment(&run);
+    assert!(md.contains("\n`compose.yaml` (CAX11 (4 GiB))\n"), "{md}");
     assert!(md.contains("| api | 512 MiB | 2 | 1 GiB |"), "{md}");
     assert!(md.contains("| total | | | 2.5 GiB |"), "{md}");
     assert!(
@@ -372,6 +388,28 @@ fn a_missing_revision_or_no_repository_is_an_error_naming_what_to_do() {
         "{err}"
     );
     assert!(err.contains("`git fetch origin main`"), "{err}");
+    // Nothing compared: no comment for a CI step to post, no text; the JSON is still the work
+    // tree's budget, each project's `compare` null.
+    for format in ["markdown", "human"] {
+        let run = bounded(
+            repo.path(),
+            &["budget", "--compare", "origin/main", "--format", format],
+        );
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.stdout, "", "{format}: {run:#?}");
+    }
+    let run = bounded(
+        repo.path(),
+        &["budget", "--compare", "origin/main", "--format", "json"],
+    );
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON output");
+    assert_eq!(report["projects"][0]["compare"], Value::Null, "{report:#}");
+    assert_eq!(
+        report["projects"][0]["total_bytes"],
+        2560 * MIB,
+        "{report:#}"
+    );
 
     let plain = tempfile::tempdir().unwrap();
     std::fs::write(plain.path().join("compose.yaml"), PROJECT).unwrap();

@@ -26,6 +26,19 @@ fn orion(dir: &Path) -> BinCommand {
     cmd
 }
 
+/// orion-lint run in `dir` with `args`, which must exit 2 (nothing could be fixed or written) when
+/// `refused`, and must not otherwise; its stderr is shown when it does not.
+fn run_fix(dir: &Path, args: &[&str], refused: bool) -> std::process::Output {
+    let output = orion(dir).args(args).output().unwrap();
+    assert_eq!(
+        output.status.code() == Some(2),
+        refused,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// A project of one file, loaded as orion-lint loads it.
 fn load(file: &Path, overrides: &Overrides) -> Option<(SourceMap, LoadedProject)> {
     let mut sources = SourceMap::default();
@@ -433,16 +446,7 @@ fn rescale_policies_pin_weigh_and_cap_services() {
 #[test]
 fn shrinking_scales_down_or_refuses_without_writing() {
     let dir = copy("testdata/orion-cax21");
-    let output = orion(dir.path())
-        .args(["--fix", "--plan", "cax11"])
-        .output()
-        .unwrap();
-    assert_ne!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_fix(dir.path(), &["--fix", "--plan", "cax11"], false);
     let text = std::fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap();
     assert!(text.contains("plan: cax11"));
     let budget = totals(
@@ -766,13 +770,7 @@ fn fixing_through_a_symbolic_link_keeps_the_link() {
     )
     .unwrap();
     std::os::unix::fs::symlink("deploy/prod.yml", dir.path().join("docker-compose.yml")).unwrap();
-    let output = orion(dir.path()).arg("--fix").output().unwrap();
-    assert_ne!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_fix(dir.path(), &["--fix"], false);
     let link = std::fs::symlink_metadata(dir.path().join("docker-compose.yml")).unwrap();
     assert!(
         link.file_type().is_symlink(),
@@ -877,16 +875,7 @@ fn a_full_disk_leaves_the_file_whole() {
         size -= 4096;
     }
     let before = snapshot_files(dir.path());
-    let output = orion(dir.path())
-        .args(["--fix", "--color", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = run_fix(dir.path(), &["--fix", "--color", "never"], true);
     let stderr = common::one_line(&String::from_utf8_lossy(&output.stderr));
     assert!(stderr.contains("so no file was changed"), "{stderr}");
     assert_eq!(
@@ -921,5 +910,28 @@ fn diff_shows_what_fix_writes() {
             .iter()
             .all(|d| d.fix.is_none()
                 || d.fix.as_ref().unwrap().applicability == Applicability::Unsafe)
+    );
+}
+
+#[test]
+fn a_fix_of_a_file_two_projects_include_is_counted_once() {
+    let shared = "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n";
+    let project =
+        "include:\n  - ../common.yaml\nservices:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    let dir = common::project_dir(&[
+        ("common.yaml", shared),
+        ("p0/compose.yaml", project),
+        ("p1/compose.yaml", project),
+    ]);
+    let output = orion(dir.path()).args(["--fix", "."]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    let fixed = std::fs::read_to_string(dir.path().join("common.yaml")).unwrap();
+    assert_eq!(fixed, shared.replace("120mb", "96mb"));
+    // One edit of one file, seen by both projects: one fix.
+    assert!(
+        stdout.contains("Fixed 1 problem. No problems found in 2 projects."),
+        "{stdout}{stderr}"
     );
 }

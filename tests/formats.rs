@@ -212,14 +212,46 @@ fn multitool_verdict(findings: &[common::Finding]) -> Vec<String> {
     problems
 }
 
-#[test]
-#[ignore = "needs the SARIF Multitool"]
-fn sarif_passes_the_sarif_multitool() {
-    let Some(multitool) = common::require(
+/// SARIF Multitool (npm @microsoft/sarif-multitool), or the skip/fail convention.
+fn required_sarif_multitool() -> Option<PathBuf> {
+    common::require(
         "SARIF Multitool (npm @microsoft/sarif-multitool)",
         common::sarif_multitool(),
         common::NPM_VALIDATORS_HINT,
-    ) else {
+    )
+}
+
+/// ../shared/schemas/sarif-schema-2.1.0.json, or the skip/fail convention.
+fn required_sarif_schema() -> Option<PathBuf> {
+    common::require(
+        "../shared/schemas/sarif-schema-2.1.0.json",
+        common::sarif_schema(),
+        "the shared folder beside the repository",
+    )
+}
+
+/// check-jsonschema, or the skip/fail convention.
+fn required_check_jsonschema() -> Option<PathBuf> {
+    common::require(
+        "check-jsonschema",
+        common::check_jsonschema(),
+        common::CHECK_JSONSCHEMA_HINT,
+    )
+}
+
+/// rdformat-validator (npm @umbrelladocs/rdformat-validator), or the skip/fail convention.
+fn required_rdformat_validator() -> Option<PathBuf> {
+    common::require(
+        "rdformat-validator (npm @umbrelladocs/rdformat-validator)",
+        common::rdformat_validator(),
+        common::NPM_VALIDATORS_HINT,
+    )
+}
+
+#[test]
+#[ignore = "needs the SARIF Multitool"]
+fn sarif_passes_the_sarif_multitool() {
+    let Some(multitool) = required_sarif_multitool() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -245,18 +277,10 @@ fn sarif_passes_the_sarif_multitool() {
 #[test]
 #[ignore = "needs check-jsonschema and ../shared/schemas"]
 fn sarif_passes_check_jsonschema_with_the_official_schema() {
-    let Some(schema) = common::require(
-        "../shared/schemas/sarif-schema-2.1.0.json",
-        common::sarif_schema(),
-        "the shared folder beside the repository",
-    ) else {
+    let Some(schema) = required_sarif_schema() else {
         return;
     };
-    let Some(tool) = common::require(
-        "check-jsonschema",
-        common::check_jsonschema(),
-        common::CHECK_JSONSCHEMA_HINT,
-    ) else {
+    let Some(tool) = required_check_jsonschema() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -278,11 +302,7 @@ fn the_validators_reject_broken_sarif() {
         serde_json::to_string_pretty(&copy).unwrap()
     };
     let dir = tempfile::tempdir().unwrap();
-    if let Some(multitool) = common::require(
-        "SARIF Multitool (npm @microsoft/sarif-multitool)",
-        common::sarif_multitool(),
-        common::NPM_VALIDATORS_HINT,
-    ) {
+    if let Some(multitool) = required_sarif_multitool() {
         let cases: [Breakage; 4] = [
             (
                 "uri.sarif",
@@ -328,18 +348,7 @@ fn the_validators_reject_broken_sarif() {
             );
         }
     }
-    let (Some(schema), Some(tool)) = (
-        common::require(
-            "../shared/schemas/sarif-schema-2.1.0.json",
-            common::sarif_schema(),
-            "the shared folder beside the repository",
-        ),
-        common::require(
-            "check-jsonschema",
-            common::check_jsonschema(),
-            common::CHECK_JSONSCHEMA_HINT,
-        ),
-    ) else {
+    let (Some(schema), Some(tool)) = (required_sarif_schema(), required_check_jsonschema()) else {
         return;
     };
     let file = dir.path().join("level.sarif");
@@ -569,11 +578,7 @@ fn sarif_is_a_valid_log_when_nothing_is_found_or_nothing_can_be_read() {
 #[test]
 #[ignore = "needs rdformat-validator"]
 fn rdjson_and_rdjsonl_pass_the_rdformat_validator() {
-    let Some(validator) = common::require(
-        "rdformat-validator (npm @umbrelladocs/rdformat-validator)",
-        common::rdformat_validator(),
-        common::NPM_VALIDATORS_HINT,
-    ) else {
+    let Some(validator) = required_rdformat_validator() else {
         return;
     };
     let mut files: Vec<(String, String)> = Vec::new();
@@ -642,11 +647,7 @@ fn rdjson_and_rdjsonl_pass_the_rdformat_validator() {
 #[test]
 #[ignore = "needs rdformat-validator"]
 fn the_rdformat_validator_rejects_broken_rdjson() {
-    let Some(validator) = common::require(
-        "rdformat-validator (npm @umbrelladocs/rdformat-validator)",
-        common::rdformat_validator(),
-        common::NPM_VALIDATORS_HINT,
-    ) else {
+    let Some(validator) = required_rdformat_validator() else {
         return;
     };
     let valid = json_of(&with_format(&["testdata/redis-conf"], "rdjson").stdout);
@@ -1013,11 +1014,7 @@ fn the_gitea_workflow_pipes_rdjson_into_reviewdog() {
 #[ignore = "needs check-jsonschema"]
 fn the_gitea_workflow_passes_check_jsonschema() {
     let path = "examples/gitea/.gitea/workflows/orion-lint.yml";
-    let Some(tool) = common::require(
-        "check-jsonschema",
-        common::check_jsonschema(),
-        common::CHECK_JSONSCHEMA_HINT,
-    ) else {
+    let Some(tool) = required_check_jsonschema() else {
         return;
     };
     let output = std::process::Command::new(tool)

@@ -267,6 +267,13 @@ impl Stubs {
         Stubs { dir }
     }
 
+    /// Stubs whose `orion-lint budget` prints `markdown` and exits with `exit`.
+    fn with_budget(markdown: &str, exit: i32) -> Stubs {
+        let stubs = Stubs::new();
+        stubs.budget(markdown, exit);
+        stubs
+    }
+
     /// What the next `orion-lint budget` prints and exits with.
     fn budget(&self, markdown: &str, exit: i32) {
         fs::write(self.dir.path().join("budget.md"), markdown).unwrap();
@@ -337,6 +344,21 @@ fn assert_token_only_in_authorization(mock: &MockGitea) {
     }
 }
 
+/// Run the script and check its exit code, showing its stderr when the code differs.
+fn run_script_exiting(mock: &MockGitea, stubs: &Stubs, expected: i32) {
+    let output = run_script(mock, stubs);
+    assert_eq!(code(&output), Some(expected), "{}", stderr(&output));
+}
+
+fn user_call() -> String {
+    "GET /api/v1/user".into()
+}
+
+/// The calls of a run that finds no comment of ours on the first page and posts one.
+fn posting_calls() -> Vec<String> {
+    vec![user_call(), list_call(1), post_call()]
+}
+
 fn list_call(page: usize) -> String {
     format!("GET /api/v1/repos/{REPO}/issues/{PR}/comments?page={page}&limit=50")
 }
@@ -388,12 +410,8 @@ fn gitea_first_run_posts_the_comment_and_the_next_push_edits_it() {
     let stubs = Stubs::new();
     let first = markdown("fits");
     stubs.budget(&first, 0);
-    let output = run_script(&mock, &stubs);
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        mock.calls(),
-        ["GET /api/v1/user".into(), list_call(1), post_call()]
-    );
+    run_script_exiting(&mock, &stubs, 0);
+    assert_eq!(mock.calls(), posting_calls());
     assert_eq!(sent_body(&mock.requests()[2]), first);
     let posted = mock.comments().last().unwrap().clone();
     assert_eq!(
@@ -404,15 +422,10 @@ fn gitea_first_run_posts_the_comment_and_the_next_push_edits_it() {
     // The next push exceeds the plan: the same comment is edited, then the step fails.
     let second = markdown("exceeds the plan");
     stubs.budget(&second, 1);
-    let output = run_script(&mock, &stubs);
-    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    run_script_exiting(&mock, &stubs, 1);
     assert_eq!(
         mock.calls()[3..],
-        [
-            "GET /api/v1/user".into(),
-            list_call(1),
-            patch_call(posted.id)
-        ]
+        [user_call(), list_call(1), patch_call(posted.id)]
     );
     assert_eq!(sent_body(&mock.requests()[5]), second);
     let comments = mock.comments();
@@ -438,18 +451,11 @@ fn gitea_a_long_thread_is_read_page_by_page_to_find_the_comment() {
         ..c
     }));
     let mock = MockGitea::start(thread, true);
-    let stubs = Stubs::new();
-    stubs.budget(&markdown("new"), 0);
-    let output = run_script(&mock, &stubs);
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let stubs = Stubs::with_budget(&markdown("new"), 0);
+    run_script_exiting(&mock, &stubs, 0);
     assert_eq!(
         mock.calls(),
-        [
-            "GET /api/v1/user".into(),
-            list_call(1),
-            list_call(2),
-            patch_call(61)
-        ]
+        [user_call(), list_call(1), list_call(2), patch_call(61)]
     );
     assert_eq!(sent_body(&mock.requests()[3]), markdown("new"));
 }
@@ -463,14 +469,9 @@ fn gitea_a_whole_list_answer_is_read_once() {
         return;
     }
     let mock = MockGitea::start(others(120), false);
-    let stubs = Stubs::new();
-    stubs.budget(&markdown("fits"), 0);
-    let output = run_script(&mock, &stubs);
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        mock.calls(),
-        ["GET /api/v1/user".into(), list_call(1), post_call()]
-    );
+    let stubs = Stubs::with_budget(&markdown("fits"), 0);
+    run_script_exiting(&mock, &stubs, 0);
+    assert_eq!(mock.calls(), posting_calls());
 
     let mut thread = others(120);
     thread.insert(
@@ -482,12 +483,8 @@ fn gitea_a_whole_list_answer_is_read_once() {
         },
     );
     let mock = MockGitea::start(thread, false);
-    let output = run_script(&mock, &stubs);
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        mock.calls(),
-        ["GET /api/v1/user".into(), list_call(1), patch_call(500)]
-    );
+    run_script_exiting(&mock, &stubs, 0);
+    assert_eq!(mock.calls(), [user_call(), list_call(1), patch_call(500)]);
 }
 
 #[test]
@@ -502,14 +499,9 @@ fn gitea_a_marker_comment_by_someone_else_is_left_alone() {
         body: markdown("planted"),
     };
     let mock = MockGitea::start(vec![planted.clone()], true);
-    let stubs = Stubs::new();
-    stubs.budget(&markdown("fits"), 0);
-    let output = run_script(&mock, &stubs);
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        mock.calls(),
-        ["GET /api/v1/user".into(), list_call(1), post_call()]
-    );
+    let stubs = Stubs::with_budget(&markdown("fits"), 0);
+    run_script_exiting(&mock, &stubs, 0);
+    assert_eq!(mock.calls(), posting_calls());
     assert_eq!(mock.comments()[0].body, planted.body);
 }
 
@@ -549,8 +541,7 @@ fn gitea_a_refused_comment_fails_with_the_status_and_message() {
     }
     let mock = MockGitea::start(others(1), true);
     mock.state.lock().unwrap().refuse_writes = Some(403);
-    let stubs = Stubs::new();
-    stubs.budget(&markdown("fits"), 0);
+    let stubs = Stubs::with_budget(&markdown("fits"), 0);
     let output = run_script(&mock, &stubs);
     assert_eq!(code(&output), Some(2));
     let message = stderr(&output);
@@ -726,8 +717,7 @@ fn gitea_act_runs_the_workflow_and_its_budget_step_comments() {
     }
     let repo = user_repository();
     let mock = MockGitea::start(others(2), true);
-    let stubs = Stubs::new();
-    stubs.budget(&markdown("fits"), 0);
+    let stubs = Stubs::with_budget(&markdown("fits"), 0);
     let output = run_act(&act, repo.path(), &mock, &stubs);
     let log = format!(
         "{}{}",
@@ -735,11 +725,7 @@ fn gitea_act_runs_the_workflow_and_its_budget_step_comments() {
         stderr(&output)
     );
     assert_eq!(code(&output), Some(0), "{log}");
-    assert_eq!(
-        mock.calls(),
-        ["GET /api/v1/user".into(), list_call(1), post_call()],
-        "{log}"
-    );
+    assert_eq!(mock.calls(), posting_calls(), "{log}");
     assert_eq!(sent_body(&mock.requests()[2]), markdown("fits"));
     // The lint step ran too, its rdjson piped into reviewdog with the example's flags.
     let args = fs::read_to_string(stubs.dir.path().join("reviewdog.args")).unwrap();
@@ -760,7 +746,7 @@ fn gitea_act_runs_the_workflow_and_its_budget_step_comments() {
     let posted = mock.comments().last().unwrap().id;
     assert_eq!(
         mock.calls()[3..],
-        ["GET /api/v1/user".into(), list_call(1), patch_call(posted)]
+        [user_call(), list_call(1), patch_call(posted)]
     );
     assert_eq!(mock.comments().last().unwrap().body, markdown("exceeds"));
     assert_token_only_in_authorization(&mock);

@@ -2381,16 +2381,13 @@ fn fixes_a_project_disagreeing_on_a_shared_file_writes_nothing() {
 
 // ---- The language server (issue 13): hostile framing on stdin ----
 
+/// The project the server tests lint: one service, no finding that matters here.
+const LSP_COMPOSE: &str = "services:\n  web:\n    image: nginx\n";
+
 /// What `orion-lint server` does with `input` on stdin, in a project, within the bounds: it
 /// answers nothing it cannot read, says why on stderr, exits 2 and writes no file.
 fn lsp_refuses(input: Vec<u8>, why: &str) -> common::Bounded {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join(".git")).unwrap();
-    fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  web:\n    image: nginx\n",
-    )
-    .unwrap();
+    let dir = common::project_dir(&[("compose.yaml", LSP_COMPOSE)]);
     let before = snapshot(dir.path());
     let run = common::run_bounded_with_input(dir.path(), &["server"], &[], Some(input));
     run.assert_bounded();
@@ -2469,13 +2466,7 @@ fn lsp_a_hostile_client_within_the_protocol_gets_answers_not_a_crash() {
         "services:\n  x:\n    image: [\n",
     )
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join(".git")).unwrap();
-    fs::write(
-        dir.path().join("compose.yaml"),
-        "services:\n  web:\n    image: nginx\n",
-    )
-    .unwrap();
+    let dir = common::project_dir(&[("compose.yaml", LSP_COMPOSE)]);
     let root = format!("file://{}", dir.path().display());
     let compose = format!("{root}/compose.yaml");
     let messages = [
@@ -2690,4 +2681,44 @@ fn compare_executes_nothing_and_opens_no_connection() {
             .collect();
         assert!(accounts.is_empty(), "no user database read: {accounts:#?}");
     }
+}
+
+// ---- Markdown budget comments (issue 13 polish): hostile file and service names ----
+
+#[test]
+fn polish_a_file_name_of_backticks_and_markup_is_one_code_span_in_the_markdown_budget() {
+    // Backtick runs of one to three (a line starting with three would open a code block), HTML,
+    // emphasis; the service name tries to break its table cell.
+    let name = "```a``b`<i>*x*</i>.yaml";
+    let dir = common::project_dir(&[(
+        name,
+        "services:\n  \"x|<b>y\":\n    image: nginx\n    mem_limit: 64m\n",
+    )]);
+    let before = snapshot(dir.path());
+    let run = common::run_bounded(dir.path(), &["budget", "--format", "markdown", name]);
+    run.assert_bounded();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(snapshot(dir.path()), before, "nothing is written");
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut code = Vec::new();
+    let mut cells = Vec::new();
+    let mut in_cell = false;
+    for event in Parser::new_ext(&run.stdout, Options::ENABLE_TABLES) {
+        match event {
+            Event::Code(text) => code.push(text.to_string()),
+            Event::Start(Tag::CodeBlock(_)) => panic!("a code block: {}", run.stdout),
+            Event::Html(html) | Event::InlineHtml(html) if !html.starts_with("<!--") => {
+                panic!("HTML {html:?}: {}", run.stdout)
+            }
+            Event::Start(Tag::TableCell) => {
+                in_cell = true;
+                cells.push(String::new());
+            }
+            Event::End(pulldown_cmark::TagEnd::TableCell) => in_cell = false,
+            Event::Text(text) if in_cell => cells.last_mut().unwrap().push_str(&text),
+            _ => {}
+        }
+    }
+    assert!(code.contains(&name.to_string()), "{code:?}: {}", run.stdout);
+    assert!(cells.contains(&"x|<b>y".to_string()), "{cells:?}");
 }

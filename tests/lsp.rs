@@ -235,11 +235,7 @@ services:
 
 /// A repository with `compose.yaml` (above) and `.env` setting `API_MEM=512m`.
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::write(dir.path().join("compose.yaml"), COMPOSE).unwrap();
-    std::fs::write(dir.path().join(".env"), "API_MEM=512m\n").unwrap();
-    dir
+    common::project_dir(&[("compose.yaml", COMPOSE), (".env", "API_MEM=512m\n")])
 }
 
 /// `text` with LSP text edits applied (positions in UTF-16 units, as negotiated).
@@ -323,16 +319,8 @@ fn lsp_session_diagnostics_follow_the_buffers_fixes_apply_and_hover_shows_the_bu
     assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
 
     // codeAction on the headroom finding: a preferred quick fix whose edit fixes the buffer.
-    let answer = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": uri(&compose)},
-            "range": {"start": {"line": 10, "character": 40}, "end": {"line": 10, "character": 40}},
-            "context": {"diagnostics": []},
-        }),
-    );
-    let actions = answer["result"].as_array().expect("actions").clone();
-    assert_eq!(actions.len(), 1, "{answer}");
+    let actions = actions_at(&mut client, &compose, 10, 40);
+    assert_eq!(actions.len(), 1, "{actions:#?}");
     let action = &actions[0];
     assert_eq!(action["kind"], "quickfix");
     assert_eq!(action["isPreferred"], true);
@@ -347,15 +335,7 @@ fn lsp_session_diagnostics_follow_the_buffers_fixes_apply_and_hover_shows_the_bu
     // Nothing was written: the fix is the client's to apply.
     assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
     // A range without a finding has no action.
-    let none = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": uri(&compose)},
-            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}},
-            "context": {"diagnostics": []},
-        }),
-    );
-    assert_eq!(none["result"], json!([]), "{none}");
+    assert_eq!(actions_at(&mut client, &compose, 0, 0), Vec::<Value>::new());
 
     // Hover on `mem_limit: ${API_MEM}` (512m from .env, two replicas on a 4 GiB cax11).
     let hover = |client: &mut Client, line: u32, character: u32| {
@@ -542,8 +522,7 @@ fn lsp_a_yaml_syntax_error_is_an_error_diagnostic_at_its_line() {
 
 #[test]
 fn lsp_a_new_unsaved_compose_file_is_linted_as_its_buffer() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let dir = common::project_dir(&[]);
     let compose = dir.path().join("compose.yaml");
     let (mut client, _) = Client::initialized(dir.path(), false);
     client.notify(
@@ -652,11 +631,8 @@ fn actions_at(client: &mut Client, path: &Path, line: u32, character: u32) -> Ve
 
 #[test]
 fn lsp_an_unsafe_fix_is_offered_but_not_preferred() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    let compose = dir.path().join("compose.yaml");
-    std::fs::write(
-        &compose,
+    let dir = common::project_dir(&[(
+        "compose.yaml",
         "services:
   redis:
     image: redis:7-alpine
@@ -669,8 +645,8 @@ fn lsp_an_unsafe_fix_is_offered_but_not_preferred() {
       CELERY_BROKER_URL: redis://redis:6379/0
     mem_limit: 768m
 ",
-    )
-    .unwrap();
+    )]);
+    let compose = dir.path().join("compose.yaml");
     let (mut client, _) = Client::initialized(dir.path(), false);
     client.open(&compose, "yaml");
     let diagnostics = diagnostics_of(&client.published(), &compose).unwrap();
@@ -695,13 +671,10 @@ fn lsp_an_unsafe_fix_is_offered_but_not_preferred() {
 
 #[test]
 fn lsp_a_mounted_redis_conf_buffer_gets_its_findings_and_clears_them() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    let compose = dir.path().join("compose.yaml");
-    let conf = dir.path().join("redis.conf");
-    std::fs::write(
-        &compose,
-        "services:
+    let dir = common::project_dir(&[
+        (
+            "compose.yaml",
+            "services:
   cache:
     image: redis:7
     mem_limit: 128m
@@ -709,9 +682,13 @@ fn lsp_a_mounted_redis_conf_buffer_gets_its_findings_and_clears_them() {
     volumes:
       - ./redis.conf:/usr/local/etc/redis/redis.conf:ro
 ",
-    )
-    .unwrap();
-    std::fs::write(&conf, "maxmemory 120mb\nmaxmemory-policy noeviction\n").unwrap();
+        ),
+        (
+            "redis.conf",
+            "maxmemory 120mb\nmaxmemory-policy noeviction\n",
+        ),
+    ]);
+    let conf = dir.path().join("redis.conf");
     let (mut client, _) = Client::initialized(dir.path(), false);
     client.open(&conf, "conf");
     let in_conf = diagnostics_of(&client.published(), &conf).expect("redis.conf diagnostics");
@@ -734,21 +711,18 @@ fn lsp_a_mounted_redis_conf_buffer_gets_its_findings_and_clears_them() {
 #[test]
 fn lsp_no_fix_edits_a_file_outside_the_workspace_folder() {
     // The repository holds `base.yaml`; the workspace is `app/`, whose service extends it.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    std::fs::write(
-        dir.path().join("base.yaml"),
-        "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n",
-    )
-    .unwrap();
+    let dir = common::project_dir(&[
+        (
+            "base.yaml",
+            "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n",
+        ),
+        (
+            "app/compose.yaml",
+            "services:\n  cache:\n    extends: {file: ../base.yaml, service: cache}\n",
+        ),
+    ]);
     let app = dir.path().join("app");
-    std::fs::create_dir(&app).unwrap();
     let compose = app.join("compose.yaml");
-    std::fs::write(
-        &compose,
-        "services:\n  cache:\n    extends: {file: ../base.yaml, service: cache}\n",
-    )
-    .unwrap();
     let (mut client, _) = Client::initialized(&app, false);
     client.open(&compose, "yaml");
     let published = client.published();
@@ -759,5 +733,106 @@ fn lsp_no_fix_edits_a_file_outside_the_workspace_folder() {
         [("redis-maxmemory-headroom".to_string(), 4)]
     );
     assert_eq!(actions_at(&mut client, &base, 4, 40), Vec::<Value>::new());
+    assert_eq!(client.finish().0, Some(0));
+}
+
+#[test]
+fn lsp_a_deployment_doc_buffer_that_contradicts_the_limit_gets_a_docs_finding_then_clears() {
+    let agrees = "# Deployment\n\n| Container | Limit |\n|-----------|-------|\n| api | 768 MB |\n";
+    let dir = common::project_dir(&[
+        (
+            "compose.yaml",
+            "services:\n  api:\n    image: orion/api\n    mem_limit: 768m\n",
+        ),
+        ("DEPLOY.md", agrees),
+    ]);
+    let doc = dir.path().join("DEPLOY.md");
+    let (mut client, _) = Client::initialized(dir.path(), false);
+    client.open(&doc, "markdown");
+    // A clean file may get an empty list or none at all.
+    let opened = diagnostics_of(&client.published(), &doc).unwrap_or_default();
+    assert_eq!(opened, Vec::<Value>::new());
+    // The unsaved buffer restates the limit wrongly; the disk still agrees.
+    client.change(&doc, 2, &agrees.replace("768 MB", "512 MB"));
+    let in_doc = diagnostics_of(&client.published(), &doc).expect("DEPLOY.md diagnostics");
+    assert_eq!(codes(&in_doc), [("docs-limit-mismatch".to_string(), 4)]);
+    client.change(&doc, 3, agrees);
+    assert_eq!(diagnostics_of(&client.published(), &doc), Some(Vec::new()));
+    assert_eq!(client.finish().0, Some(0));
+}
+
+/// `initialize` with several workspace folders.
+fn initialized_with_folders(dir: &Path, folders: &[&Path]) -> Client {
+    let mut client = Client::start(dir);
+    let folders: Vec<Value> = folders
+        .iter()
+        .map(|f| json!({"uri": uri(f), "name": f.file_name().unwrap().to_string_lossy()}))
+        .collect();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "workspaceFolders": folders, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client
+}
+
+#[test]
+fn lsp_a_file_two_folders_include_shows_the_findings_of_both_lints_once() {
+    let include =
+        "include:\n  - ../common.yaml\nservices:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    let alone = "services:\n  web:\n    image: nginx\n    mem_limit: 64m\n";
+    let common_text = "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n";
+    let dir = common::project_dir(&[
+        ("common.yaml", common_text),
+        ("app1/compose.yaml", include),
+        ("app2/compose.yaml", include),
+    ]);
+    let (app1, app2) = (dir.path().join("app1"), dir.path().join("app2"));
+    let shared = dir.path().join("common.yaml");
+    let mut client = initialized_with_folders(dir.path(), &[&app1, &app2]);
+    let headroom = [("redis-maxmemory-headroom".to_string(), 4)];
+    client.open(&app1.join("compose.yaml"), "yaml");
+    client.open(&app2.join("compose.yaml"), "yaml");
+    let published = client.published();
+    let first = diagnostics_of(&published, &shared).unwrap();
+    assert_eq!(codes(&first), headroom, "{first:#?}");
+    // app1 no longer includes it; app2 still does: the finding stays, once.
+    client.change(&app1.join("compose.yaml"), 2, alone);
+    let published = client.published();
+    let in_shared = diagnostics_of(&published, &shared).unwrap_or_else(|| panic!("{published:#?}"));
+    assert_eq!(codes(&in_shared), headroom);
+    // Fixed in its own buffer: every lint that reads it is run again, and it clears.
+    client.open(&shared, "yaml");
+    client.change(&shared, 2, &common_text.replace("120mb", "96mb"));
+    assert_eq!(
+        diagnostics_of(&client.published(), &shared),
+        Some(Vec::new())
+    );
+    assert_eq!(client.finish().0, Some(0));
+}
+
+#[test]
+fn lsp_nested_folders_give_a_file_its_finding_and_its_fix_once() {
+    let redis = "services:\n  cache:\n    image: redis:7\n    mem_limit: 128m\n    command: redis-server --maxmemory 120mb\n";
+    let dir = common::project_dir(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    mem_limit: 64m\n",
+        ),
+        ("app/compose.yaml", redis),
+    ]);
+    let app = dir.path().join("app");
+    let inner = app.join("compose.yaml");
+    let mut client = initialized_with_folders(dir.path(), &[dir.path(), &app]);
+    client.open(&inner, "yaml");
+    client.open(&dir.path().join("compose.yaml"), "yaml");
+    let published = client.published();
+    let in_inner = diagnostics_of(&published, &inner).unwrap();
+    assert_eq!(
+        codes(&in_inner),
+        [("redis-maxmemory-headroom".to_string(), 4)]
+    );
+    // The folder's lint and the outer one's both read it: one fix.
+    assert_eq!(actions_at(&mut client, &inner, 4, 40).len(), 1);
     assert_eq!(client.finish().0, Some(0));
 }

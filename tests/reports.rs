@@ -221,17 +221,20 @@ fn stdin_is_linted_as_the_stdin_filename_with_what_is_beside_it() {
         "API_MEM comes from the .env beside it: {found:?}"
     );
     // A base file's override from stdin is linted with the base, as Compose reads them.
-    let output = lint_stdin(
-        dir.path(),
-        &[
-            "--format",
-            "concise",
-            "--stdin-filename",
-            "deploy/compose.override.yml",
-            "-",
-        ],
-        "services:\n  api:\n    environment: {A: b}\n",
-    );
+    let override_from_stdin = || {
+        lint_stdin(
+            dir.path(),
+            &[
+                "--format",
+                "concise",
+                "--stdin-filename",
+                "deploy/compose.override.yml",
+                "-",
+            ],
+            "services:\n  api:\n    environment: {A: b}\n",
+        )
+    };
+    let output = override_from_stdin();
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "deploy/compose.override.yml:2:3: warning[mem-limit-missing] service `api` has no memory limit\n",
@@ -239,17 +242,7 @@ fn stdin_is_linted_as_the_stdin_filename_with_what_is_beside_it() {
     );
     fs::write(dir.path().join("deploy/compose.yml"), base).expect("base");
     fs::write(dir.path().join("deploy/.env"), "API_MEM=1g\n").expect("env");
-    let output = lint_stdin(
-        dir.path(),
-        &[
-            "--format",
-            "concise",
-            "--stdin-filename",
-            "deploy/compose.override.yml",
-            "-",
-        ],
-        "services:\n  api:\n    environment: {A: b}\n",
-    );
+    let output = override_from_stdin();
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "", "with its base");
 }

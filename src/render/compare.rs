@@ -57,11 +57,20 @@ fn arrow(before: &str, after: &str) -> String {
     }
 }
 
+/// What is left on the plan, as the plain budget says it: `1.5 GiB left`, `OVER by 512 MiB`.
 fn left_text(totals: &Totals) -> String {
     match totals.remaining {
         None => "no plan".to_string(),
         Some(r) if r >= 0 => format!("{} left", human_bytes(r as u64)),
         Some(r) => format!("OVER by {}", human_bytes(r.unsigned_abs() as u64)),
+    }
+}
+
+/// The cell of the "left on the plan" row: the size alone (the row says `left`), or the overcommit.
+fn left_cell(totals: &Totals) -> String {
+    match totals.remaining {
+        Some(r) if r >= 0 => human_bytes(r as u64),
+        _ => left_text(totals),
     }
 }
 
@@ -124,7 +133,7 @@ fn total_rows(comparison: &Comparison) -> Vec<(&'static str, String, String)> {
             side(&|t| format!("{}{}", human_bytes(t.needed), bound(t))),
         ),
         ("plan", side(&|t| plan_text(t.plan))),
-        ("left on the plan", side(&|t| left_text(t))),
+        ("left on the plan", side(&left_cell)),
         (
             "plan-ram-exceeded",
             side(&|t| {
@@ -223,6 +232,33 @@ pub fn comparison_text(report: &BudgetComparison) -> String {
     out
 }
 
+/// Text as a Markdown code span, so that a file name or revision reads as itself in the comment's
+/// source: the fence one backtick longer than the longest run inside (CommonMark), padded with a
+/// space where the text starts or ends with a backtick; line breaks as spaces.
+fn code_span(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A project's compose files, each as a code span: `` `compose.yaml` + `compose.prod.yaml` ``.
+fn files_markdown(project: &crate::lint::LoadedProject, sources: &SourceMap) -> String {
+    files(project, sources)
+        .iter()
+        .map(|file| code_span(file))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 /// Text for a Markdown table cell or line: ASCII punctuation escaped (so a service or file name
 /// cannot close a cell, start a link, an HTML tag or a mention), line breaks as spaces.
 fn md(text: &str) -> String {
@@ -240,15 +276,24 @@ fn md(text: &str) -> String {
     out
 }
 
+/// The comparison as a pull-request comment; nothing at all when no project was compared (each
+/// error is on stderr), so that a CI step has no empty comment to post.
 pub fn comparison_markdown(report: &BudgetComparison) -> String {
     let mut out = String::new();
+    if report.comparisons.is_empty() {
+        return out;
+    }
     let _ = writeln!(out, "{MARKDOWN_MARKER}");
-    let _ = writeln!(out, "### Memory budget against {}", md(&report.revision));
+    let _ = writeln!(
+        out,
+        "### Memory budget against {}",
+        code_span(&report.revision)
+    );
     for (i, comparison) in &report.comparisons {
-        let name = md(&files(&report.after.projects[*i], &report.after.sources).join(" + "));
+        let name = files_markdown(&report.after.projects[*i], &report.after.sources);
         out.push('\n');
         if comparison.unchanged() {
-            let _ = writeln!(out, "**{name}**: {}", unchanged_line(comparison));
+            let _ = writeln!(out, "{name}: {}", unchanged_line(comparison));
             continue;
         }
         let new = if comparison.before.is_none() {
@@ -256,7 +301,7 @@ pub fn comparison_markdown(report: &BudgetComparison) -> String {
         } else {
             ""
         };
-        let _ = writeln!(out, "**{name}**{new}\n");
+        let _ = writeln!(out, "{name}{new}\n");
         if comparison.services.is_empty() {
             out.push_str("No service changed.\n\n");
         } else {
@@ -351,8 +396,8 @@ pub fn budget_markdown(budgets: &[ProjectBudget], sources: &SourceMap) -> String
         let totals = Totals::new(budget, false);
         let _ = writeln!(
             out,
-            "\n**{}** ({})\n",
-            md(&files(entry.project, sources).join(" + ")),
+            "\n{} ({})\n",
+            files_markdown(entry.project, sources),
             plan_text(budget.plan)
         );
         out.push_str("| service | limit | replicas | subtotal |\n| --- | ---: | ---: | ---: |\n");
@@ -382,4 +427,34 @@ pub fn budget_markdown(budgets: &[ProjectBudget], sources: &SourceMap) -> String
         let _ = writeln!(out, "\n{}", verdict(&totals, true));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_span;
+
+    /// The code span's text as CommonMark reads it back.
+    fn parsed(markdown: &str) -> Vec<String> {
+        pulldown_cmark::Parser::new(markdown)
+            .filter_map(|event| match event {
+                pulldown_cmark::Event::Code(text) => Some(text.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_code_span_holds_any_file_name() {
+        assert_eq!(code_span("docker-compose.yml"), "`docker-compose.yml`");
+        for name in [
+            "a`b.yaml",
+            "``x```y`",
+            "`lead.yaml",
+            "trail.yaml`",
+            "a\nb <i>|*x*",
+        ] {
+            let span = code_span(name);
+            assert_eq!(parsed(&span), [name.replace('\n', " ")], "{span}");
+        }
+    }
 }

@@ -5,6 +5,10 @@
 //! code actions are the findings' fixes, a hover on a memory value shows its budget
 //! ([`crate::engine::budget`]). It writes no file: fixes go to the client as edits.
 //!
+//! A file two lints read (nested workspace folders, a file two folders `include`) gets the union
+//! of their findings, each once; a change to it runs every lint that reads it again, so that
+//! none of them keeps stale findings there.
+//!
 //! lsp-server does the framing; [`frames`] bounds what it allocates. Messages are handled one at
 //! a time, in order, on this thread.
 
@@ -84,8 +88,19 @@ struct Linted {
     /// The directory whose files this lint may edit: the workspace folder or repository.
     root: PathBuf,
     report: Report,
-    /// The URIs given diagnostics (by their text), to be cleared when they have none.
-    published: BTreeMap<String, Uri>,
+    /// This lint's diagnostics by the text of their URI; a URI's published diagnostics are the
+    /// union of every lint's.
+    published: BTreeMap<String, (Uri, Vec<lsp_types::Diagnostic>)>,
+}
+
+impl Linted {
+    /// Whether the lint read `canonical` (a compose, env, config or doc file).
+    fn reads(&self, canonical: &Path) -> bool {
+        let sources = &self.report.sources;
+        sources
+            .ids()
+            .any(|id| sources.get(id).canonical_path() == canonical)
+    }
 }
 
 struct Server<W: Write> {
@@ -336,29 +351,48 @@ impl<W: Write> Server<W> {
         }
     }
 
+    /// Lint what `path` belongs to, and again every other lint that read it.
     fn lint(&mut self, path: &Path) -> io::Result<()> {
+        let key = self.lint_one(path)?;
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let readers: Vec<PathBuf> = self
+            .lints
+            .iter()
+            .filter(|(other, linted)| **other != key && other.is_dir() && linted.reads(&canonical))
+            .map(|(other, _)| other.clone())
+            .collect();
+        for other in readers {
+            self.lint_one(&other)?;
+        }
+        Ok(())
+    }
+
+    /// Lint what `path` belongs to (a directory linted: that directory); returns the lint's key.
+    fn lint_one(&mut self, path: &Path) -> io::Result<PathBuf> {
         let (key, root, target, options) = self.target_of(path);
         if matches!(target, Target::Stdin { .. }) && !self.buffers.contains_key(path) {
             // A closed buffer of a file that does not exist: nothing is left to lint.
-            return self.publish(key, None);
+            self.publish(key.clone(), None)?;
+            return Ok(key);
         }
-        if key != path && self.lints.contains_key(path) {
+        if key != path && self.lints.contains_key(path) && !path.is_dir() {
             // A new file linted alone until now is saved: its project's lint takes over.
             self.publish(path.to_path_buf(), None)?;
         }
         let report = engine::lint(&target, &options, &Overrides::default());
         self.publish(
-            key,
+            key.clone(),
             Some(Linted {
                 root,
                 report,
                 published: BTreeMap::new(),
             }),
-        )
+        )?;
+        Ok(key)
     }
 
-    /// Send the diagnostics of a lint, file by file, and clear those of the files that had some
-    /// in the previous lint of the same key and have none now.
+    /// Keep the diagnostics of a lint (none: forget the lint) and send, for each file it or the
+    /// previous lint of the same key gave some, the union of every lint's for that file.
     fn publish(&mut self, key: PathBuf, linted: Option<Linted>) -> io::Result<()> {
         let mut files: BTreeMap<String, (Uri, Vec<lsp_types::Diagnostic>)> = BTreeMap::new();
         let mut add = |uri: Uri, diagnostic| {
@@ -400,16 +434,28 @@ impl<W: Write> Server<W> {
             .remove(&key)
             .map(|l| l.published)
             .unwrap_or_default();
-        for (text, uri) in previous {
-            if !files.contains_key(&text) {
-                self.send_diagnostics(uri, Vec::new())?;
-            }
-        }
-        let published = files
-            .iter()
-            .map(|(text, (uri, _))| (text.clone(), uri.clone()))
+        let mut touched: BTreeMap<String, Uri> = previous
+            .into_iter()
+            .map(|(text, (uri, _))| (text, uri))
             .collect();
-        for (uri, mut diagnostics) in files.into_values() {
+        touched.extend(
+            files
+                .iter()
+                .map(|(text, (uri, _))| (text.clone(), uri.clone())),
+        );
+        if let Some(mut linted) = linted {
+            linted.published = files;
+            self.lints.insert(key, linted);
+        }
+        for (text, uri) in touched {
+            // Lints in the order of their keys, each in its report's order: the same union
+            // whichever ran last.
+            let mut diagnostics: Vec<lsp_types::Diagnostic> = Vec::new();
+            for linted in self.lints.values() {
+                for diagnostic in linted.published.get(&text).into_iter().flat_map(|(_, d)| d) {
+                    add_once(&mut diagnostics, diagnostic);
+                }
+            }
             // Stable: findings at one place keep the report's order (by rule).
             diagnostics.sort_by_key(|d| d.range.start);
             self.send_diagnostics(uri, diagnostics)?;
@@ -426,10 +472,6 @@ impl<W: Write> Server<W> {
                 )
                 .into(),
             )?;
-        }
-        if let Some(mut linted) = linted {
-            linted.published = published;
-            self.lints.insert(key, linted);
         }
         Ok(())
     }
@@ -501,14 +543,18 @@ impl<W: Write> Server<W> {
                     let edit = convert::text_edit(edit, sources, self.encoding);
                     changes.entry(uri).or_default().push(edit);
                 }
-                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                let action = CodeActionOrCommand::CodeAction(CodeAction {
                     title: crate::render::escape_controls(&fix.title),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diagnostic]),
                     edit: Some(WorkspaceEdit::new(changes)),
                     is_preferred: Some(fix.applicability == Applicability::Safe),
                     ..CodeAction::default()
-                }));
+                });
+                // Two lints that read the file offer the same fix once.
+                if !actions.contains(&action) {
+                    actions.push(action);
+                }
             }
         }
         actions
@@ -528,6 +574,26 @@ impl<W: Write> Server<W> {
             }),
             range: None,
         })
+    }
+}
+
+/// Add a diagnostic to a file's, unless it is there already: the same finding at the same place
+/// that two lints report (each project that includes the file) is one, with the related places
+/// of both (each project's `include`).
+fn add_once(diagnostics: &mut Vec<lsp_types::Diagnostic>, new: &lsp_types::Diagnostic) {
+    let same = |d: &&mut lsp_types::Diagnostic| {
+        (&d.range, &d.code, &d.severity, &d.message)
+            == (&new.range, &new.code, &new.severity, &new.message)
+    };
+    let Some(known) = diagnostics.iter_mut().find(same) else {
+        diagnostics.push(new.clone());
+        return;
+    };
+    let related = known.related_information.get_or_insert_with(Vec::new);
+    for place in new.related_information.iter().flatten() {
+        if !related.contains(place) {
+            related.push(place.clone());
+        }
     }
 }
 

@@ -703,6 +703,15 @@ pub fn git_repo(git_bin: &Path, files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// A new temporary directory marked as a repository (an empty `.git`: no git is run), holding
+/// `files` (see [`write_files`]).
+pub fn project_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    fs::create_dir(dir.path().join(".git")).expect("create .git");
+    write_files(dir.path(), files);
+    dir
+}
+
 /// Write each `(path, text)` under `dir`, creating directories.
 pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
     for (path, text) in files {
