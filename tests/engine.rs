@@ -287,3 +287,34 @@ fn memory_at_finds_the_value_under_an_offset_in_compose_and_env() {
     );
     assert_eq!(found(compose_file, "nginx", compose), None);
 }
+
+/// Each service's tree is kept once, in its `Service`: the loaded root keeps the service's key
+/// with an empty mapping (a second copy doubled the memory of a large project).
+#[test]
+fn perf3_service_trees_are_moved_out_of_the_root_not_copied() {
+    use orion_lint::compose::{self, LoadOptions};
+    use orion_lint::source::SourceMap;
+    let mut sources = SourceMap::default();
+    let project = compose::load(
+        &[Path::new("testdata/orion/docker-compose.yml").to_path_buf()],
+        &LoadOptions::default(),
+        &mut sources,
+    )
+    .unwrap();
+    let in_root = project
+        .root
+        .get("services")
+        .and_then(|s| s.as_map())
+        .unwrap();
+    assert_eq!(in_root.len(), project.services.len());
+    for (entry, service) in in_root.iter().zip(&project.services) {
+        assert_eq!(entry.key.as_str(), Some(service.name.as_str()));
+        assert_eq!(
+            entry.value.as_map().map(<[_]>::len),
+            Some(0),
+            "{}",
+            service.name
+        );
+        assert!(service.node.get("image").is_some(), "{}", service.name);
+    }
+}

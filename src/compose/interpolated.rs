@@ -19,23 +19,59 @@ pub struct HiddenWord {
     pub at: Span,
 }
 
+/// Whether each of a service's Redis directives (or PostgreSQL settings) is hidden, in order.
+type Marks = Vec<Option<HiddenWord>>;
+
 /// Record on each Redis directive and PostgreSQL setting whether its text is hidden.
 pub(crate) fn mark_hidden_words(root: &Node, sources: &SourceMap, services: &mut [ProjectService]) {
     let mut interpolated = Vec::new();
-    interpolated_scalars(root, &mut interpolated);
-    let holders = Holders::new(&interpolated);
-    let hidden = |span: &Span, value: &str| hidden_word(&holders, sources, span, value);
-    for service in services {
-        if let Some(redis) = &mut service.redis {
-            for directive in [&mut redis.maxmemory, &mut redis.policy]
-                .into_iter()
-                .flatten()
-            {
-                directive.hidden = hidden(&directive.span, &directive.value);
+    // In the file's order, the services' mappings where they were moved out of the root.
+    match root.as_map() {
+        Some(entries) => {
+            for entry in entries {
+                if entry.key.as_str() == Some("services") && entry.value.as_map().is_some() {
+                    for service in services.iter() {
+                        interpolated_scalars(&service.node, &mut interpolated);
+                    }
+                } else {
+                    interpolated_scalars(&entry.value, &mut interpolated);
+                }
             }
         }
-        for setting in service.postgres.iter_mut().flat_map(|p| &mut p.settings) {
-            setting.hidden = hidden(&setting.span, &setting.value);
+        None => interpolated_scalars(root, &mut interpolated),
+    }
+    let holders = Holders::new(&interpolated);
+    let hidden = |span: &Span, value: &str| hidden_word(&holders, sources, span, value);
+    // Found while the services' trees are borrowed, recorded after.
+    let marks: Vec<(Marks, Marks)> = services
+        .iter()
+        .map(|service| {
+            let directives = service.redis.iter().flat_map(|redis| {
+                [&redis.maxmemory, &redis.policy]
+                    .into_iter()
+                    .flatten()
+                    .map(|d| hidden(&d.span, &d.value))
+            });
+            let settings = service
+                .postgres
+                .iter()
+                .flat_map(|p| &p.settings)
+                .map(|s| hidden(&s.span, &s.value));
+            (directives.collect(), settings.collect())
+        })
+        .collect();
+    for (service, (directives, settings)) in services.iter_mut().zip(marks) {
+        if let Some(redis) = &mut service.redis {
+            let slots = [&mut redis.maxmemory, &mut redis.policy]
+                .into_iter()
+                .flatten();
+            for (directive, hidden) in slots.zip(directives) {
+                directive.hidden = hidden;
+            }
+        }
+        let slots = service.postgres.iter_mut().flat_map(|p| &mut p.settings);
+        for (setting, hidden) in slots.zip(settings) {
+            setting.hidden = hidden;
         }
     }
 }

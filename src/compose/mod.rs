@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use crate::access::{Boundary, Named, ReadFailure};
 use crate::diagnostic::Label;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::yaml::Node;
+use crate::yaml::{Entry, Node, Value};
 
 pub use load::LoadOptions;
 pub use service::Service;
@@ -39,7 +39,9 @@ pub struct Project {
     pub files: Vec<FileId>,
     /// Other compose files read through `extends` and `include`.
     pub imported: Vec<FileId>,
-    /// The merged top-level mapping.
+    /// The merged top-level mapping. The services' mappings are moved out of it when the
+    /// project is loaded (`services:` keeps their keys, each mapping empty): read them in
+    /// [`Project::services`].
     pub root: Node,
     /// In the order they are defined.
     pub services: Vec<ProjectService>,
@@ -171,7 +173,8 @@ pub fn load(
     };
     let loaded = load::Loader::new(sources, options, boundary).load(files)?;
     let dir = mounts::normalize(files[0].parent().unwrap_or(Path::new("")));
-    let services = services(&loaded.root, sources)?;
+    let mut root = loaded.root;
+    let services = services(&mut root, sources)?;
     let mut mounts = mounts::Mounts {
         base_dirs: &loaded.base_dirs,
         project_dir: &dir,
@@ -187,9 +190,9 @@ pub fn load(
             service,
         })
         .collect::<Vec<_>>();
-    let alerts = alerts::mounted(&loaded.root, &dir, &services, &mut mounts, sources)?;
+    let alerts = alerts::mounted(&root, &dir, &services, &mut mounts, sources)?;
     let not_read = mounts.not_read;
-    interpolated::mark_hidden_words(&loaded.root, sources, &mut services);
+    interpolated::mark_hidden_words(&root, sources, &mut services);
     let compose_profiles = loaded
         .environment
         .get("COMPOSE_PROFILES")
@@ -205,7 +208,7 @@ pub fn load(
         dir,
         imported,
         files: loaded.files,
-        root: loaded.root,
+        root,
         compose_profiles,
         boundary: loaded.boundary,
         not_read,
@@ -254,7 +257,9 @@ pub fn read_source(
     Ok(sources.add(SourceFile::new(path.to_path_buf(), text)))
 }
 
-fn services(root: &Node, sources: &SourceMap) -> Result<Vec<Service>, LoadError> {
+/// The services of the merged `root`, each service's mapping moved out of it (two copies of
+/// every service tree would double the memory a large project needs).
+fn services(root: &mut Node, sources: &SourceMap) -> Result<Vec<Service>, LoadError> {
     let Some(services) = root.get("services").filter(|s| !s.is_null()) else {
         return Ok(Vec::new());
     };
@@ -267,25 +272,41 @@ fn services(root: &Node, sources: &SourceMap) -> Result<Vec<Service>, LoadError>
             ),
         ));
     };
-    entries
-        .iter()
+    if let Some(entry) = entries.iter().find(|e| e.value.as_map().is_none()) {
+        return Err(LoadError::at(
+            entry.value.span.clone(),
+            format!(
+                "service `{}` must be a mapping (with `image:` and its settings), not {}",
+                entry.key.as_str().unwrap_or_default(),
+                entry.value.kind_name()
+            ),
+        ));
+    }
+    let Value::Map(root_entries) = &mut root.value else {
+        return Ok(Vec::new());
+    };
+    let Some(Entry {
+        value: Node {
+            value: Value::Map(entries),
+            ..
+        },
+        ..
+    }) = root_entries
+        .iter_mut()
+        .find(|e| e.key.as_str() == Some("services"))
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(entries
+        .iter_mut()
         .map(|entry| {
-            let name = entry.key.as_str().unwrap_or_default().to_string();
-            if entry.value.as_map().is_none() {
-                return Err(LoadError::at(
-                    entry.value.span.clone(),
-                    format!(
-                        "service `{name}` must be a mapping (with `image:` and its settings), not {}",
-                        entry.value.kind_name()
-                    ),
-                ));
-            }
-            Ok(Service::new(
-                name,
+            let emptied = Node::synthetic(Value::Map(Vec::new()), entry.value.span.clone());
+            Service::new(
+                entry.key.as_str().unwrap_or_default().to_string(),
                 entry.key.clone(),
-                entry.value.clone(),
+                std::mem::replace(&mut entry.value, emptied),
                 sources,
-            ))
+            )
         })
-        .collect()
+        .collect())
 }

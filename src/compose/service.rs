@@ -2,7 +2,7 @@
 
 use crate::source::{SourceMap, Span};
 use crate::units::{self, SizeError};
-use crate::yaml::{Node, Resolved, Value};
+use crate::yaml::{Entry, Node, Resolved, Value};
 
 use super::command::{self, Arg};
 
@@ -166,6 +166,23 @@ pub struct EnvVar<'a> {
     /// `None` for a name without a value (`- DEBUG`), which Compose takes from the shell.
     pub value: Option<String>,
     pub node: &'a Node,
+}
+
+/// An [`EnvVar`] that borrows its name and value from the tree.
+struct BorrowedEnvVar<'a> {
+    name: &'a str,
+    value: Option<&'a str>,
+    node: &'a Node,
+}
+
+impl<'a> BorrowedEnvVar<'a> {
+    fn into_owned(self) -> EnvVar<'a> {
+        EnvVar {
+            name: self.name.to_string(),
+            value: self.value.map(str::to_string),
+            node: self.node,
+        }
+    }
 }
 
 impl EnvVar<'_> {
@@ -334,9 +351,10 @@ impl Service {
 
     /// The value of the environment variable `name`, if set with a value.
     pub fn env_var(&self, name: &str) -> Option<EnvVar<'_>> {
-        self.environment()
-            .into_iter()
+        // Found among the borrowed entries: only the one returned is copied.
+        self.environment_entries()
             .rfind(|var| var.name == name && var.value.is_some())
+            .map(BorrowedEnvVar::into_owned)
     }
 
     /// The `command:` as the argument vector the container runs (`command::args`).
@@ -364,38 +382,39 @@ impl Service {
 
     /// The `environment:` entries, from the mapping or the list form.
     pub fn environment(&self) -> Vec<EnvVar<'_>> {
-        let Some(env) = self.get("environment") else {
-            return Vec::new();
+        self.environment_entries()
+            .map(BorrowedEnvVar::into_owned)
+            .collect()
+    }
+
+    /// The `environment:` entries as written in the tree, nothing copied.
+    fn environment_entries(&self) -> impl DoubleEndedIterator<Item = BorrowedEnvVar<'_>> {
+        let (entries, items): (&[Entry], &[Node]) = match self.get("environment").map(|e| &e.value)
+        {
+            Some(Value::Map(entries)) => (entries, &[]),
+            Some(Value::Seq(items)) => (&[], items),
+            _ => (&[], &[]),
         };
-        match &env.value {
-            Value::Map(entries) => entries
-                .iter()
-                .filter_map(|e| {
-                    Some(EnvVar {
-                        name: e.key.as_str()?.to_string(),
-                        value: (!e.value.is_null())
-                            .then(|| e.value.as_str().map(str::to_string))?,
-                        node: &e.value,
-                    })
-                })
-                .collect(),
-            Value::Seq(items) => items
-                .iter()
-                .filter_map(|item| {
-                    let text = item.as_str()?;
-                    let (name, value) = match text.split_once('=') {
-                        Some((name, value)) => (name, Some(value.to_string())),
-                        None => (text, None),
-                    };
-                    Some(EnvVar {
-                        name: name.to_string(),
-                        value,
-                        node: item,
-                    })
-                })
-                .collect(),
-            Value::Scalar(_) => Vec::new(),
-        }
+        let mapped = entries.iter().filter_map(|e| {
+            Some(BorrowedEnvVar {
+                name: e.key.as_str()?,
+                value: (!e.value.is_null()).then(|| e.value.as_str())?,
+                node: &e.value,
+            })
+        });
+        let listed = items.iter().filter_map(|item| {
+            let text = item.as_str()?;
+            let (name, value) = match text.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
+                None => (text, None),
+            };
+            Some(BorrowedEnvVar {
+                name,
+                value,
+                node: item,
+            })
+        });
+        mapped.chain(listed)
     }
 
     /// The `volumes:` entries, short (`./redis.conf:/etc/redis.conf:ro`) and long form.
