@@ -23,14 +23,19 @@ fn scaling_guide() -> tempfile::TempDir {
     dir
 }
 
-/// The `docs-*` findings of a concise report: `line:rule text-at-the-finding`.
-fn docs_findings(dir: &Path, args: &[&str]) -> Vec<String> {
-    let output = common::orion()
+/// orion-lint's concise report of `args` in `dir`.
+fn concise(dir: &Path, args: &[&str]) -> std::process::Output {
+    common::orion()
         .current_dir(dir)
         .args(["--format", "concise"])
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// The `docs-*` findings of a concise report: `line:rule text-at-the-finding`.
+fn docs_findings(dir: &Path, args: &[&str]) -> Vec<String> {
+    let output = concise(dir, args);
     assert!(output.status.code().is_some_and(|c| c < 2), "{output:?}");
     let doc = fs::read_to_string(dir.join("SCALING.md")).unwrap_or_default();
     String::from_utf8(output.stdout)
@@ -217,12 +222,7 @@ fn notes_project(config: Option<&str>) -> tempfile::TempDir {
 }
 
 fn rules_found(dir: &Path, args: &[&str]) -> Vec<String> {
-    let output = common::orion()
-        .current_dir(dir)
-        .args(["--format", "concise"])
-        .args(args)
-        .output()
-        .unwrap();
+    let output = concise(dir, args);
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()

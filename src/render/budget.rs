@@ -116,11 +116,7 @@ fn write_budget(out: &mut String, entry: &ProjectBudget, sources: &SourceMap) {
         percent(budget.needed(), whole)
     );
     if let (Some(plan), Some(remaining)) = (budget.plan, budget.remaining()) {
-        let verdict = if remaining >= 0 {
-            format!("{} left", human_bytes(remaining as u64))
-        } else {
-            format!("OVER by {}", human_bytes(remaining.unsigned_abs() as u64))
-        };
+        let verdict = remaining_text(remaining);
         let _ = writeln!(
             out,
             "  {} has {}: {verdict}",
@@ -278,6 +274,15 @@ pub(crate) fn row_text(budget: &Budget, row: &Row) -> String {
     );
     write_row(&mut out, row, whole, name_width);
     out
+}
+
+/// What is left on a plan, or by how much it is overcommitted: `1.5 GiB left`, `OVER by 512 MiB`.
+pub(crate) fn remaining_text(remaining: i128) -> String {
+    if remaining >= 0 {
+        format!("{} left", human_bytes(remaining as u64))
+    } else {
+        format!("OVER by {}", human_bytes(remaining.unsigned_abs() as u64))
+    }
 }
 
 fn write_row(out: &mut String, row: &Row, whole: u64, name_width: usize) {

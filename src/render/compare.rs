@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::budget::{files, project_json};
+use super::budget::{files, project_json, remaining_text};
 use crate::budget::{Comparison, ServiceUse, Totals};
 use crate::engine::{BudgetComparison, ProjectBudget};
 use crate::plans::Plan;
@@ -61,8 +61,7 @@ fn arrow(before: &str, after: &str) -> String {
 fn left_text(totals: &Totals) -> String {
     match totals.remaining {
         None => "no plan".to_string(),
-        Some(r) if r >= 0 => format!("{} left", human_bytes(r as u64)),
-        Some(r) => format!("OVER by {}", human_bytes(r.unsigned_abs() as u64)),
+        Some(r) => remaining_text(r),
     }
 }
 

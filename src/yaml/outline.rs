@@ -1,6 +1,6 @@
 //! The outline walker: the layout of a YAML text as written, from the parser's events.
 
-use saphyr_parser::{Event, ScalarStyle};
+use saphyr_parser::Event;
 
 use super::Style;
 use super::tree::{scalar_range, skip_properties};
@@ -67,13 +67,7 @@ impl OutlineBuilder {
         };
         let done = match event {
             Event::Scalar(value, style, _, _) => {
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::SingleQuoted => Style::SingleQuoted,
-                    ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
-                    ScalarStyle::Literal => Style::Literal,
-                    ScalarStyle::Folded => Style::Folded,
-                };
+                let style = Style::from(*style);
                 let range = scalar_range(text, style, start, end);
                 self.outline.scalars.push(range.clone());
                 Some((range, key_text(&self.stack, value)))

@@ -305,13 +305,7 @@ impl<'a> Builder<'a> {
         start: usize,
         end: usize,
     ) -> Node {
-        let style = match style {
-            ScalarStyle::Plain => Style::Plain,
-            ScalarStyle::SingleQuoted => Style::SingleQuoted,
-            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
-            ScalarStyle::Literal => Style::Literal,
-            ScalarStyle::Folded => Style::Folded,
-        };
+        let style = Style::from(style);
         let range = scalar_range(self.text, style, start, end);
         Node {
             value: Value::Scalar(Scalar {
@@ -588,6 +582,19 @@ pub(super) fn scalar_range(
         _ => end.max(start),
     };
     start..end.min(text.len())
+}
+
+/// saphyr's scalar styles as the tree records them.
+impl From<ScalarStyle> for Style {
+    fn from(style: ScalarStyle) -> Self {
+        match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+            ScalarStyle::Folded => Style::Folded,
+        }
+    }
 }
 
 #[cfg(test)]
